@@ -1,0 +1,22 @@
+# stylepath: how is the latent space of an autoencoder organised, measured by artistic style?
+#
+# data -> train (one job per model) -> encode -> analyse (PCA, covariance shape, clustering)
+#                                             -> select pairs -> interpolate -> style loss -> patterns
+# Every stage is one `stylepath <command>`; its settings come from config.yaml through params.
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/training.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        rules.prepare_data.output,
+        expand(rules.encode.output, model=MODELS),
+        expand(rules.plot_training.output, model=MODELS),
+        expand(rules.plot_reconstructions.output, model=MODELS),

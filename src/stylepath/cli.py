@@ -1,0 +1,79 @@
+"""The `stylepath` command: one subcommand per pipeline step, each called by one Snakemake rule.
+
+Each subcommand lives in its own module, which defines
+
+    add_arguments(parser: argparse.ArgumentParser) -> None
+    main(args: argparse.Namespace) -> None
+
+and is imported only when its command runs, so `stylepath --help` stays fast.
+Every subcommand takes `--settings JSON`: the config slice its rule passes as params.
+"""
+
+import argparse
+import importlib
+import json
+import sys
+
+from stylepath import __version__
+from stylepath.io import StylepathError
+
+# command -> (module, one-line help)
+COMMANDS = {
+    "download": ("stylepath.data.download", "Download a real data set (resumable, sha256-verified)."),
+    "prepare-data": ("stylepath.data.prepare", "Crop, resize and split images into images.npy + metadata.parquet."),
+    "train": ("stylepath.train", "Train one autoencoder (resumes from its checkpoint)."),
+    "encode": ("stylepath.encode", "Encode every image to a latent table (Parquet)."),
+    "plot-training": ("stylepath.figures.training", "Plot one model's training curves."),
+    "plot-reconstructions": ("stylepath.figures.reconstructions", "Plot originals vs reconstructions per style."),
+    "analyse": ("stylepath.analysis", "PCA, covariance shape and clustering of one latent space."),
+    "summarise-analysis": ("stylepath.analysis_summary", "Compare the latent analyses of all models."),
+    "plot-analysis": ("stylepath.figures.analysis", "Plot one model's PCA and clustering."),
+    "plot-analysis-summary": ("stylepath.figures.analysis_summary", "Plot the models side by side."),
+    "select-pairs": ("stylepath.pairs", "Choose pairs of latent points by several criteria."),
+    "interpolate": ("stylepath.interpolate", "Decode straight-line trajectories between the pairs."),
+    "style-loss": ("stylepath.style_loss", "Gatys style loss between consecutive decoded images."),
+    "patterns": ("stylepath.patterns", "Label style-loss curves and measure cross-dissolve."),
+    "summarise-patterns": ("stylepath.patterns_summary", "Compare the trajectory patterns of all models."),
+    "plot-trajectories": ("stylepath.figures.trajectories", "Plot one model's style-loss curves and strips."),
+    "plot-patterns-summary": ("stylepath.figures.patterns_summary", "Plot the trajectory patterns across models."),
+    "summarise-run": ("stylepath.report", "Write the headline table the report shows first."),
+}
+
+
+def settings_json(text: str) -> dict:
+    """Parse the --settings argument (a JSON object)."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise argparse.ArgumentTypeError(f"--settings is not valid JSON: {error}") from error
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("--settings must be a JSON object")
+    return value
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The top-level parser; only `command`'s module is imported and given its arguments."""
+    parser = argparse.ArgumentParser(prog="stylepath", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"stylepath {__version__}")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        if name == command:
+            sub.add_argument("--settings", type=settings_json, default={}, help="config slice as JSON")
+            importlib.import_module(module_name).add_arguments(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    command = next((a for a in argv if a in COMMANDS), None)
+    args = build_parser(command).parse_args(argv)
+    module = importlib.import_module(COMMANDS[args.command][0])
+    try:
+        module.main(args)
+    except StylepathError as error:
+        sys.exit(f"stylepath {args.command}: error: {error}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""Config validation and the helpers every rule file uses."""
+
+import json
+from pathlib import Path
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+validate(config, "../schemas/config.schema.yaml")
+
+RESULTS = f"results/{config['run']}"
+MODELS = config["models"]
+DOWNLOADS = config["dataset"]["download_dir"]
+ENV = "../../envs/stylepath.yaml"
+SRC = Path(workflow.basedir) / "src" / "stylepath"
+
+
+def settings(*keys, **extra):
+    """The config slice under top-level `keys` (plus `extra`) as a JSON string.
+
+    Used as a rule's params: Snakemake re-runs a job when this string changes,
+    so each rule names only the keys its stage reads.
+    """
+    return json.dumps({**{k: config[k] for k in keys}, **extra}, sort_keys=True)
+
+
+def model_settings(wildcards):
+    """Training settings of one model: training.shared overridden by its own block."""
+    training = config["training"]
+    return json.dumps(
+        {
+            "model": wildcards.model,
+            "seed": config["seed"],
+            **training["shared"],
+            **training[wildcards.model],
+        },
+        sort_keys=True,
+    )
+
+
+def code(*modules):
+    """Source files of the given stylepath modules or packages, declared as inputs
+    so that editing the code a stage runs re-runs that stage (and what follows)."""
+    files = []
+    for name in modules:
+        package = SRC / name
+        files += sorted(map(str, package.glob("*.py"))) if package.is_dir() else [f"{package}.py"]
+    return files
+
+
+wildcard_constraints:
+    model="|".join(MODELS),

@@ -1,0 +1,110 @@
+"""Training stage: one job per model (GPU where present), then encode every image."""
+
+
+rule train:
+    input:
+        images=rules.prepare_data.output.images,
+        metadata=rules.prepare_data.output.metadata,
+        code=code("train", "models"),
+    output:
+        model=f"{RESULTS}/models/{{model}}/model.pt",
+        history=f"{RESULTS}/models/{{model}}/history.csv",
+    params:
+        settings=model_settings,
+        checkpoint=f"{RESULTS}/models/{{model}}/checkpoint.pt",
+    log:
+        f"{RESULTS}/logs/train/{{model}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/train/{{model}}.tsv"
+    threads: config["training"]["threads"]
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime=240,
+    conda:
+        ENV
+    shell:
+        "stylepath train --settings {params.settings:q} --images {input.images}"
+        " --metadata {input.metadata} --checkpoint {params.checkpoint}"
+        " --model-out {output.model} --history {output.history} --threads {threads}"
+        " > {log} 2>&1"
+
+
+rule encode:
+    input:
+        model=rules.train.output.model,
+        images=rules.prepare_data.output.images,
+        metadata=rules.prepare_data.output.metadata,
+        code=code("encode", "models"),
+    output:
+        latents=f"{RESULTS}/latents/{{model}}.parquet",
+    params:
+        settings=settings("encoding"),
+    log:
+        f"{RESULTS}/logs/encode/{{model}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/encode/{{model}}.tsv"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    conda:
+        ENV
+    shell:
+        "stylepath encode --settings {params.settings:q} --model {input.model}"
+        " --images {input.images} --metadata {input.metadata} --out {output.latents}"
+        " > {log} 2>&1"
+
+
+rule plot_training:
+    input:
+        history=rules.train.output.history,
+        code=code("figures/training"),
+    output:
+        report(
+            f"{RESULTS}/figures/training/{{model}}.png",
+            caption="../report/training_curves.rst",
+            category="1 Training",
+            labels={"model": "{model}", "figure": "loss curves"},
+        ),
+    params:
+        settings=settings("figures"),
+    log:
+        f"{RESULTS}/logs/plot_training/{{model}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/plot_training/{{model}}.tsv"
+    resources:
+        mem_mb=1000,
+    conda:
+        ENV
+    shell:
+        "stylepath plot-training --settings {params.settings:q} --model {wildcards.model}"
+        " --history {input.history} --out {output} > {log} 2>&1"
+
+
+rule plot_reconstructions:
+    input:
+        model=rules.train.output.model,
+        images=rules.prepare_data.output.images,
+        metadata=rules.prepare_data.output.metadata,
+        code=code("figures/reconstructions", "models"),
+    output:
+        report(
+            f"{RESULTS}/figures/reconstructions/{{model}}.png",
+            caption="../report/reconstructions.rst",
+            category="1 Training",
+            labels={"model": "{model}", "figure": "reconstructions"},
+        ),
+    params:
+        settings=settings("figures", "seed"),
+    log:
+        f"{RESULTS}/logs/plot_reconstructions/{{model}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/plot_reconstructions/{{model}}.tsv"
+    resources:
+        mem_mb=2000,
+    conda:
+        ENV
+    shell:
+        "stylepath plot-reconstructions --settings {params.settings:q} --model {input.model}"
+        " --images {input.images} --metadata {input.metadata} --out {output} > {log} 2>&1"
