@@ -1,6 +1,7 @@
 """Config validation and the helpers every rule file uses."""
 
 import json
+import os
 from pathlib import Path
 
 from snakemake.utils import min_version, validate
@@ -15,6 +16,9 @@ MODELS = config["models"]
 DOWNLOADS = config["dataset"]["download_dir"]
 ENV = "../../envs/stylepath.yaml"
 SRC = Path(workflow.basedir) / "src" / "stylepath"
+# Jobs run `python -m stylepath` from this checkout: the code declared as inputs (see `code`)
+# is the code that runs, also in conda environments (envs/) that hold only the dependencies.
+os.environ.update(PYTHONPATH=str(SRC.parent))
 
 
 def settings(*keys, **extra):
@@ -40,11 +44,27 @@ def model_settings(wildcards):
     )
 
 
+def download_manifest(wildcards):
+    """The download manifest the chosen source needs (none for synthetic and folder)."""
+    source = config["dataset"]["source"]
+    if source in ("artbench", "wikiart"):
+        return f"{DOWNLOADS}/{source}/manifest.json"
+    return []
+
+
+def download_settings(wildcards):
+    """Only what a download depends on: the source's own block (and the styles kept)."""
+    dataset = config["dataset"]
+    block = {"source": wildcards.source, "styles": dataset["styles"]}
+    return json.dumps({**block, **dataset[wildcards.source]}, sort_keys=True)
+
+
 def code(*modules):
-    """Source files of the given stylepath modules or packages, declared as inputs
-    so that editing the code a stage runs re-runs that stage (and what follows)."""
+    """Source files of the given stylepath modules or packages (plus those every command
+    uses), declared as inputs so that editing the code a stage runs re-runs that stage
+    and what follows it."""
     files = []
-    for name in modules:
+    for name in ("cli", "io", "runtime", *modules):
         package = SRC / name
         files += sorted(map(str, package.glob("*.py"))) if package.is_dir() else [f"{package}.py"]
     return files

@@ -1,21 +1,6 @@
 """Data stage: download (real sources only), then preprocess once into an array + table."""
 
 
-def download_manifest(wildcards):
-    """The download manifest the chosen source needs (none for synthetic and folder)."""
-    source = config["dataset"]["source"]
-    if source in ("artbench", "wikiart"):
-        return f"{DOWNLOADS}/{source}/manifest.json"
-    return []
-
-
-def download_settings(wildcards):
-    """Only what a download depends on: the source's own block (and the styles kept)."""
-    dataset = config["dataset"]
-    block = {"source": wildcards.source, "styles": dataset["styles"]}
-    return json.dumps({**block, **dataset[wildcards.source]}, sort_keys=True)
-
-
 rule download:
     output:
         manifest=f"{DOWNLOADS}/{{source}}/manifest.json",
@@ -33,7 +18,7 @@ rule download:
     conda:
         ENV
     shell:
-        "stylepath download --settings {params.settings:q} --manifest {output.manifest} > {log} 2>&1"
+        "python -m stylepath download --settings {params.settings:q} --manifest {output.manifest} > {log} 2>&1"
 
 
 rule prepare_data:
@@ -56,6 +41,6 @@ rule prepare_data:
     conda:
         ENV
     shell:
-        "stylepath prepare-data --settings {params.settings:q} --manifest '{input.manifest}'"
+        "python -m stylepath prepare-data --settings {params.settings:q} --manifest '{input.manifest}'"
         " --images {output.images} --metadata {output.metadata} --report {output.report}"
         " > {log} 2>&1"

@@ -24,7 +24,7 @@ rule train:
     conda:
         ENV
     shell:
-        "stylepath train --settings {params.settings:q} --images {input.images}"
+        "python -m stylepath train --settings {params.settings:q} --images {input.images}"
         " --metadata {input.metadata} --checkpoint {params.checkpoint}"
         " --model-out {output.model} --history {output.history} --threads {threads}"
         " > {log} 2>&1"
@@ -51,7 +51,7 @@ rule encode:
     conda:
         ENV
     shell:
-        "stylepath encode --settings {params.settings:q} --model {input.model}"
+        "python -m stylepath encode --settings {params.settings:q} --model {input.model}"
         " --images {input.images} --metadata {input.metadata} --out {output.latents}"
         " > {log} 2>&1"
 
@@ -78,7 +78,7 @@ rule plot_training:
     conda:
         ENV
     shell:
-        "stylepath plot-training --settings {params.settings:q} --model {wildcards.model}"
+        "python -m stylepath plot-training --settings {params.settings:q} --model {wildcards.model}"
         " --history {input.history} --out {output} > {log} 2>&1"
 
 
@@ -106,5 +106,5 @@ rule plot_reconstructions:
     conda:
         ENV
     shell:
-        "stylepath plot-reconstructions --settings {params.settings:q} --model {input.model}"
+        "python -m stylepath plot-reconstructions --settings {params.settings:q} --model {input.model}"
         " --images {input.images} --metadata {input.metadata} --out {output} > {log} 2>&1"

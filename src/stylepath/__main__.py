@@ -1,0 +1,5 @@
+"""`python -m stylepath` is the `stylepath` command."""
+
+from stylepath.cli import main
+
+main()
