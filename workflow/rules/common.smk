@@ -66,7 +66,11 @@ def code(*modules):
     files = []
     for name in ("cli", "io", "runtime", *modules):
         package = SRC / name
-        files += sorted(map(str, package.glob("*.py"))) if package.is_dir() else [f"{package}.py"]
+        files += (
+            sorted(map(str, package.glob("*.py")))
+            if package.is_dir()
+            else [f"{package}.py"]
+        )
     return files
 
 

@@ -4,19 +4,19 @@
 rule download:
     output:
         manifest=f"{DOWNLOADS}/{{source}}/manifest.json",
-    wildcard_constraints:
-        source="artbench|wikiart",
-    params:
-        settings=download_settings,
     log:
         f"{DOWNLOADS}/{{source}}/download.log",
     benchmark:
         f"{DOWNLOADS}/{{source}}/download.benchmark.tsv"
+    wildcard_constraints:
+        source="artbench|wikiart",
+    conda:
+        ENV
     resources:
         mem_mb=2000,
         runtime=720,
-    conda:
-        ENV
+    params:
+        settings=download_settings,
     shell:
         "python -m stylepath download --settings {params.settings:q} --manifest {output.manifest} > {log} 2>&1"
 
@@ -29,17 +29,17 @@ rule prepare_data:
         images=f"{RESULTS}/data/images.npy",
         metadata=f"{RESULTS}/data/metadata.parquet",
         report=f"{RESULTS}/data/report.json",
-    params:
-        settings=settings("dataset", "seed"),
     log:
         f"{RESULTS}/logs/prepare_data.log",
     benchmark:
         f"{RESULTS}/benchmarks/prepare_data.tsv"
+    conda:
+        ENV
     resources:
         mem_mb=8000,
         runtime=120,
-    conda:
-        ENV
+    params:
+        settings=settings("dataset", "seed"),
     shell:
         "python -m stylepath prepare-data --settings {params.settings:q} --manifest '{input.manifest}'"
         " --images {output.images} --metadata {output.metadata} --report {output.report}"

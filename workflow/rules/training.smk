@@ -9,20 +9,20 @@ rule train:
     output:
         model=f"{RESULTS}/models/{{model}}/model.pt",
         history=f"{RESULTS}/models/{{model}}/history.csv",
-    params:
-        settings=model_settings,
-        checkpoint=f"{RESULTS}/models/{{model}}/checkpoint.pt",
     log:
         f"{RESULTS}/logs/train/{{model}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/train/{{model}}.tsv"
+    conda:
+        ENV
     threads: config["training"]["threads"]
     resources:
         gpu=1,
         mem_mb=8000,
         runtime=240,
-    conda:
-        ENV
+    params:
+        settings=model_settings,
+        checkpoint=f"{RESULTS}/models/{{model}}/checkpoint.pt",
     shell:
         "python -m stylepath train --settings {params.settings:q} --images {input.images}"
         " --metadata {input.metadata} --checkpoint {params.checkpoint}"
@@ -38,18 +38,18 @@ rule encode:
         code=code("encode", "models"),
     output:
         latents=f"{RESULTS}/latents/{{model}}.parquet",
-    params:
-        settings=settings("encoding"),
     log:
         f"{RESULTS}/logs/encode/{{model}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/encode/{{model}}.tsv"
+    conda:
+        ENV
     threads: 2
     resources:
         mem_mb=4000,
         runtime=60,
-    conda:
-        ENV
+    params:
+        settings=settings("encoding"),
     shell:
         "python -m stylepath encode --settings {params.settings:q} --model {input.model}"
         " --images {input.images} --metadata {input.metadata} --out {output.latents}"
@@ -67,16 +67,16 @@ rule plot_training:
             category="1 Training",
             labels={"model": "{model}", "figure": "loss curves"},
         ),
-    params:
-        settings=settings("figures"),
     log:
         f"{RESULTS}/logs/plot_training/{{model}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/plot_training/{{model}}.tsv"
-    resources:
-        mem_mb=1000,
     conda:
         ENV
+    resources:
+        mem_mb=1000,
+    params:
+        settings=settings("figures"),
     shell:
         "python -m stylepath plot-training --settings {params.settings:q} --model {wildcards.model}"
         " --history {input.history} --out {output} > {log} 2>&1"
@@ -95,16 +95,16 @@ rule plot_reconstructions:
             category="1 Training",
             labels={"model": "{model}", "figure": "reconstructions"},
         ),
-    params:
-        settings=settings("figures", "seed"),
     log:
         f"{RESULTS}/logs/plot_reconstructions/{{model}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/plot_reconstructions/{{model}}.tsv"
-    resources:
-        mem_mb=2000,
     conda:
         ENV
+    resources:
+        mem_mb=2000,
+    params:
+        settings=settings("figures", "seed"),
     shell:
         "python -m stylepath plot-reconstructions --settings {params.settings:q} --model {input.model}"
         " --images {input.images} --metadata {input.metadata} --out {output} > {log} 2>&1"

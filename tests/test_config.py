@@ -1,0 +1,55 @@
+"""A bad config stops the run before any job, with a message naming the key."""
+
+import pytest
+import yaml
+from snakemake.utils import validate
+from snakemake.exceptions import WorkflowError
+
+from workflow_utils import REPO, copy_workflow, snakemake, tiny_config
+
+SCHEMA = str(REPO / "workflow" / "schemas" / "config.schema.yaml")
+
+
+def validated(config):
+    validate(config, SCHEMA)
+    return config
+
+
+def test_default_config_is_valid_and_complete():
+    config = validated(yaml.safe_load((REPO / "config.yaml").read_text()))
+    assert config["interpolation"]["steps"] == 10
+    assert config["style_loss"]["layers"] == ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"]
+    assert config["training"]["aae"]["disc_lr"] == pytest.approx(2e-4)
+
+
+def test_empty_config_gets_every_default():
+    config = validated({})
+    assert config["run"] == "demo" and config["dataset"]["source"] == "synthetic"
+    assert config["models"] == ["ae", "vae", "beta_vae", "aae", "tvae"]
+
+
+@pytest.mark.parametrize(
+    "config, named",
+    [
+        ({"dataset": {"image_size": 48}}, "image_size"),
+        ({"dataset": {"source": "flickr"}}, "source"),
+        ({"training": {"ae": {"betaa": 2}}}, "betaa"),
+        ({"training": {"shared": {"epochs": "ten"}}}, "epochs"),
+        ({"interpolation": {"steps": 1}}, "steps"),
+        ({"models": ["ae", "gan"]}, "gan"),
+        ({"colour": "blue"}, "colour"),
+    ],
+)
+def test_bad_config_is_rejected_naming_the_key(config, named):
+    with pytest.raises(WorkflowError, match=named):
+        validate(config, SCHEMA)
+
+
+def test_snakemake_stops_before_any_job(tmp_path):
+    config = tiny_config()
+    config["interpolation"] = {"steps": "many"}
+    workdir = copy_workflow(tmp_path, config)
+    result = snakemake(workdir, "--cores", "1", check=False)
+    assert result.returncode != 0
+    assert "steps" in result.stderr + result.stdout
+    assert not (workdir / "results").exists()
