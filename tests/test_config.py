@@ -53,3 +53,19 @@ def test_snakemake_stops_before_any_job(tmp_path):
     assert result.returncode != 0
     assert "steps" in result.stderr + result.stdout
     assert not (workdir / "results").exists()
+
+
+def test_study_config_is_valid_and_uses_real_data_and_pretrained_vgg():
+    config = {}
+    for name in ("config.yaml", "config/study.yaml"):  # as `--configfile` layers them
+        config = _merge(config, yaml.safe_load((REPO / name).read_text()))
+    config = validated(config)
+    assert config["dataset"]["source"] == "artbench" and config["dataset"]["image_size"] == 64
+    assert config["style_loss"]["weights"] == "imagenet"
+
+
+def _merge(base: dict, update: dict) -> dict:
+    merged = dict(base)
+    for key, value in update.items():
+        merged[key] = _merge(base.get(key, {}), value) if isinstance(value, dict) else value
+    return merged
