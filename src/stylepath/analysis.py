@@ -1,0 +1,398 @@
+"""Latent analysis of one model: PCA, covariance shape and clustering scored against style.
+
+The study judged by eye that the AAE's latent distribution is spherical, the TVAE's oblong
+and clustered by style, and the others oblong and not clustered by style. This stage turns
+each judgement into numbers:
+
+- PCA of z over all images: components, explained variance and the projections.
+- Shape: how spherical the covariance of z is (see `shape_measures`).
+- Clustering: k-means, Gaussian mixture, Ward and HDBSCAN (k = number of styles), in the
+  latent space and in the leading PCA space, scored against the style labels (ARI, NMI,
+  homogeneity, completeness) and without them (silhouette), with bootstrap intervals.
+
+Geometry: every algorithm sees z centred and divided by ONE global scale (the root mean
+variance per dimension), never standardised per dimension. Per-dimension scaling would blow
+dimensions that carry almost no variance (collapsed VAE units) up to the weight of the
+informative ones; the global scale keeps the model's own geometry (the one the trajectories
+travel through) while making GMM's absolute covariance regulariser relative. No algorithm and
+no score depends on that global scale.
+"""
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from scipy import stats
+from sklearn import metrics
+from sklearn.cluster import HDBSCAN, AgglomerativeClustering, KMeans
+from sklearn.decomposition import PCA
+from sklearn.mixture import GaussianMixture
+from tqdm import tqdm
+
+from stylepath.io import StylepathError, write_json, write_parquet
+
+ALGORITHMS = ("kmeans", "gmm", "ward", "hdbscan")
+SPACES = ("latent", "pca")
+STYLE_REFERENCE = "style"  # the algorithm name of the rows that score the style labels themselves
+LABEL_METRICS = {
+    "ari": metrics.adjusted_rand_score,
+    "nmi": metrics.normalized_mutual_info_score,
+    "homogeneity": metrics.homogeneity_score,
+    "completeness": metrics.completeness_score,
+}
+
+
+# ----------------------------------------------------------------------------- input
+
+
+def read_latents(path):
+    """Read a latent table (docs/outputs.md).
+
+    Returns (meta, z): meta a DataFrame with image_id, style, split (and recon_mse when
+    present), z a float64 array N x D of the latent codes.
+    """
+    try:
+        table = pq.read_table(path)
+    except (OSError, ValueError) as error:
+        raise StylepathError(f"cannot read latent table {path}: {error}; re-run `stylepath encode`") from error
+    missing = {"image_id", "style", "split", "z"} - set(table.column_names)
+    if missing:
+        raise StylepathError(
+            f"{path} lacks column(s) {sorted(missing)}; it must be written by `stylepath encode`"
+        )
+    column = table.column("z").combine_chunks()
+    is_list = pa.types.is_list(column.type) or pa.types.is_fixed_size_list(column.type)
+    if table.num_rows == 0 or not is_list or column.null_count:
+        raise StylepathError(f"{path}: z must be a list of numbers in every row; re-run `stylepath encode`")
+    lengths = pc.list_value_length(column).to_numpy(zero_copy_only=False)
+    if lengths.min() != lengths.max() or lengths[0] == 0:
+        raise StylepathError(f"{path}: z has a different length in some rows; re-run `stylepath encode`")
+    z = column.flatten().to_numpy(zero_copy_only=False).astype(np.float64).reshape(table.num_rows, lengths[0])
+    if not np.isfinite(z).all():
+        raise StylepathError(
+            f"{path}: z holds NaN or infinite values (did training diverge?); retrain with a lower learning rate"
+        )
+    keep = [c for c in ("image_id", "style", "split", "recon_mse") if c in table.column_names]
+    meta = table.select(keep).to_pandas()
+    return meta, z
+
+
+# ----------------------------------------------------------------------------- PCA
+
+
+def fit_pca(z):
+    """PCA of z (N x D) with all min(N, D) components; signs fixed by scikit-learn's svd_flip."""
+    return PCA(n_components=min(z.shape), svd_solver="full").fit(z)
+
+
+def pca_components_table(pca, n_components):
+    """The first `n_components` principal components, one row each.
+
+    Columns: component (1-based), explained_variance (variance of z along it, units of z
+    squared), explained_variance_ratio (of the total variance), cumulative_ratio and
+    loading_0 .. loading_{D-1} (the unit component vector over the latent dimensions).
+    """
+    n = min(n_components, pca.n_components_)
+    table = pd.DataFrame(
+        {
+            "component": np.arange(1, n + 1),
+            "explained_variance": pca.explained_variance_[:n],
+            "explained_variance_ratio": pca.explained_variance_ratio_[:n],
+            "cumulative_ratio": np.cumsum(pca.explained_variance_ratio_)[:n],
+        }
+    )
+    loadings = pd.DataFrame(pca.components_[:n], columns=[f"loading_{j}" for j in range(pca.components_.shape[1])])
+    return pd.concat([table, loadings], axis=1)
+
+
+def projections_table(meta, scores, n_components):
+    """image_id, style, split and pc1 .. pcK: the PCA scores (N x K, units of z) of every image."""
+    n = min(n_components, scores.shape[1])
+    pcs = pd.DataFrame(scores[:, :n], columns=[f"pc{i + 1}" for i in range(n)])
+    return pd.concat([meta[["image_id", "style", "split"]].reset_index(drop=True), pcs], axis=1)
+
+
+# ----------------------------------------------------------------------------- shape
+
+
+def covariance_spectrum(z):
+    """Eigenvalues of the sample covariance of z (N x D, ddof 1), descending, shape (D,).
+
+    They equal PCA's explained variances; round-off negatives are clipped to 0.
+    """
+    eigenvalues = np.linalg.eigvalsh(np.cov(z, rowvar=False))
+    return np.clip(eigenvalues[::-1], 0.0, None)
+
+
+def shape_measures(z):
+    """How spherical the distribution of z (N x D) is, from its covariance S with eigenvalues λ.
+
+    All but the last two are scale-free (an AE's arbitrary scale does not matter):
+
+    - condition_ratio = λ_min / λ_max, in [0, 1]: 1 is a sphere, near 0 a flat (oblong or
+      degenerate) cloud; the most sensitive measure, set by the two extreme axes alone.
+    - participation_ratio = (Σλ)² / Σλ², in [1, D]: the effective number of dimensions the
+      variance spreads over; D for a sphere, 1 when one axis holds it all.
+    - effective_dim_fraction = participation_ratio / D, in [1/D, 1]: 1 is a sphere.
+    - sphericity = geometric / arithmetic mean of λ = W^(1/D), in [0, 1]: 1 is a sphere,
+      0 when some direction has no variance; W is Mauchly's statistic det S / (tr S / D)^D.
+    - mauchly_chi2, mauchly_df, mauchly_p: Mauchly's likelihood-ratio test of S = σ²I,
+      -((N-1) - (2D²+D+2)/(6D)) ln W ~ χ²(D(D+1)/2 - 1). A small p rejects sphericity; with
+      thousands of images any tiny deviation is rejected, so read the effect sizes above.
+    - identity_distance = ||S - I||_F / √D, ≥ 0: how far the covariance is from the prior
+      N(0, I)'s (0 is the prior); depends on the scale of z.
+    - mean_norm = ||mean z||, ≥ 0: how far the centre is from the prior's mean 0.
+
+    Also returned: n_images, latent_dim, mean_variance (tr S / D) and eigenvalues (descending).
+    Non-finite values (a zero eigenvalue makes ln W = -inf) are returned as None.
+    """
+    n_images, dim = z.shape
+    if n_images <= dim:
+        raise StylepathError(
+            f"{n_images} images cannot estimate a {dim}-dimensional covariance; use more images than latent_dim"
+        )
+    eigenvalues = covariance_spectrum(z)
+    if eigenvalues[0] == 0:
+        raise StylepathError("z is the same for every image (zero variance); the encoder has collapsed, retrain it")
+    covariance = np.cov(z, rowvar=False)
+    arithmetic = eigenvalues.mean()
+    with np.errstate(divide="ignore"):
+        log_w = dim * (np.mean(np.log(eigenvalues)) - np.log(arithmetic))
+    chi2 = -((n_images - 1) - (2 * dim**2 + dim + 2) / (6 * dim)) * log_w
+    df = dim * (dim + 1) // 2 - 1
+    participation = eigenvalues.sum() ** 2 / np.sum(eigenvalues**2)
+    measures = {
+        "n_images": n_images,
+        "latent_dim": dim,
+        "condition_ratio": eigenvalues[-1] / eigenvalues[0],
+        "participation_ratio": participation,
+        "effective_dim_fraction": participation / dim,
+        "sphericity": np.exp(log_w / dim),
+        "mauchly_w": np.exp(log_w),
+        "mauchly_chi2": chi2,
+        "mauchly_df": df,
+        "mauchly_p": stats.chi2.sf(chi2, df),
+        "identity_distance": np.linalg.norm(covariance - np.eye(dim)) / np.sqrt(dim),
+        "mean_norm": np.linalg.norm(z.mean(axis=0)),
+        "mean_variance": arithmetic,
+    }
+    measures = {key: json_number(value) for key, value in measures.items()}
+    measures["eigenvalues"] = eigenvalues.tolist()
+    return measures
+
+
+def json_number(value):
+    """An int stays an int; a float becomes a Python float, or None when not finite."""
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    return float(value) if np.isfinite(value) else None
+
+
+# ----------------------------------------------------------------------------- clustering
+
+
+def scale_globally(x):
+    """x (N x D) centred and divided by one scalar, the root mean variance per dimension."""
+    centred = x - x.mean(axis=0)
+    scale = np.sqrt(np.mean(centred.var(axis=0)))
+    return centred / scale if scale > 0 else centred
+
+
+def kmeans_labels(z, n_clusters, seed):
+    """k-means cluster (0 .. n_clusters-1) of each row of z (N x D), shape (N,).
+
+    Exactly the clustering this stage scores as (kmeans, latent) when given the latent
+    codes, so other stages can find the same clusters (e.g. their centroids) from z alone.
+    """
+    x = scale_globally(np.asarray(z, dtype=np.float64))
+    return KMeans(n_clusters=n_clusters, n_init=10, random_state=seed).fit_predict(x)
+
+
+def cluster_labels(algorithm, x, n_clusters, seed, min_cluster_size):
+    """Cluster of each row of x (N x D) by `algorithm`, shape (N,); HDBSCAN's noise is -1.
+
+    k-means (10 seeded restarts), a full-covariance Gaussian mixture (seeded, k-means start)
+    and Ward's agglomeration (memory grows as N²) take n_clusters; HDBSCAN finds its own
+    number of clusters of at least `min_cluster_size` images.
+    """
+    if algorithm == "kmeans":
+        return kmeans_labels(x, n_clusters, seed)
+    x = scale_globally(x)
+    if algorithm == "gmm":
+        return GaussianMixture(n_components=n_clusters, covariance_type="full", random_state=seed).fit_predict(x)
+    if algorithm == "ward":
+        return AgglomerativeClustering(n_clusters=n_clusters, linkage="ward").fit_predict(x)
+    if algorithm == "hdbscan":
+        return HDBSCAN(min_cluster_size=min_cluster_size, copy=True).fit_predict(x)
+    raise StylepathError(f"unknown clustering algorithm {algorithm!r}; choose from {ALGORITHMS}")
+
+
+def point_silhouettes(x, labels):
+    """Silhouette of each row of x (N x D) under `labels`, shape (N,), in [-1, 1].
+
+    Noise points (label -1) get NaN and are left out; all NaN when fewer than 2 clusters remain.
+    """
+    values = np.full(len(labels), np.nan)
+    clustered = labels >= 0
+    n_clusters = len(np.unique(labels[clustered]))
+    if 2 <= n_clusters < clustered.sum():
+        values[clustered] = metrics.silhouette_samples(x[clustered], labels[clustered])
+    return values
+
+
+def nanmean(values):
+    """Mean of the finite values, NaN when there is none (without numpy's warning)."""
+    finite = values[np.isfinite(values)]
+    return float(finite.mean()) if len(finite) else np.nan
+
+
+def metric_names(algorithm):
+    """The metrics scored for `algorithm`: against style and silhouette; HDBSCAN adds its
+    noise_fraction; the style labels themselves get the silhouette only."""
+    if algorithm == STYLE_REFERENCE:
+        return ["silhouette"]
+    return [*LABEL_METRICS, "silhouette"] + (["noise_fraction"] if algorithm == "hdbscan" else [])
+
+
+def clustering_scores(styles, clusters, silhouettes, names):
+    """Scores `names` of one clustering, a dict metric -> value.
+
+    styles, clusters: (N,) labels; silhouettes: (N,) per-point silhouettes (NaN = not scored).
+    ari, nmi, homogeneity, completeness compare clusters with styles (1 = the clusters are the
+    styles; ARI ~0 by chance and can go below, the others in [0, 1]); HDBSCAN's noise (-1)
+    counts as one more cluster. silhouette: mean silhouette, in [-1, 1], noise left out.
+    noise_fraction: share of images HDBSCAN calls noise.
+    """
+    scores = {}
+    for name in names:
+        if name in LABEL_METRICS:
+            scores[name] = float(LABEL_METRICS[name](styles, clusters))
+        elif name == "silhouette":
+            scores[name] = nanmean(silhouettes)
+        elif name == "noise_fraction":
+            scores[name] = float(np.mean(clusters < 0))
+    return scores
+
+
+def bootstrap_indices(n_images, n_bootstrap, seed):
+    """n_bootstrap resamples of the images with replacement, int array n_bootstrap x n_images.
+
+    One set shared by every algorithm and space, so their intervals are paired.
+    """
+    return np.random.default_rng(seed).integers(0, n_images, size=(n_bootstrap, n_images))
+
+
+def percentile_interval(samples, confidence):
+    """Central percentile interval (low, high) of the finite samples at `confidence`."""
+    samples = np.asarray(samples, dtype=np.float64)
+    samples = samples[np.isfinite(samples)]
+    if len(samples) == 0:
+        return np.nan, np.nan
+    tail = 100 * (1 - confidence) / 2
+    low, high = np.percentile(samples, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def scores_with_intervals(styles, clusters, silhouettes, indices, confidence, names):
+    """Rows (metric, value, ci_low, ci_high) of one clustering.
+
+    value is the score on all images; the interval re-scores the same fitted labels on each
+    bootstrap resample of the images (no refit: it shows how much the scores depend on which
+    images were drawn, not how stable the algorithm is). Duplicated images always agree, which
+    lifts the resampled ARI by about 3/N (0.02 for 160 images, negligible for thousands).
+    """
+    full = clustering_scores(styles, clusters, silhouettes, names)
+    resampled = [clustering_scores(styles[i], clusters[i], silhouettes[i], names) for i in indices]
+    rows = []
+    for metric, value in full.items():
+        low, high = percentile_interval([r[metric] for r in resampled], confidence)
+        rows.append({"metric": metric, "value": value, "ci_low": low, "ci_high": high})
+    return rows
+
+
+def clustering_spaces(z, pca_scores, spaces, pca_dims):
+    """Coordinates to cluster in, by space name: latent = z (N x D), pca = leading PCs (N x pca_dims)."""
+    coordinates = {"latent": z, "pca": pca_scores[:, :pca_dims]}
+    return {space: coordinates[space] for space in spaces}
+
+
+def cluster_and_score(model, meta, spaces, settings, seed):
+    """Cluster every space with every algorithm and score it.
+
+    Returns (scores, labels): scores a long table (model, algorithm, space, metric, value,
+    ci_low, ci_high, n_clusters), labels a long table (image_id, algorithm, space, cluster).
+    Besides the algorithms, algorithm 'style' scores the style labels themselves (silhouette
+    only): how well the styles separate in that space, whatever the algorithm.
+    """
+    styles = pd.factorize(meta["style"], sort=True)[0]  # integer codes score faster than strings
+    n_styles = len(np.unique(styles))
+    if n_styles < 2:
+        raise StylepathError("clustering against style needs at least two styles in the latent table")
+    indices = bootstrap_indices(len(meta), settings["n_bootstrap"], seed)
+    score_rows, label_tables = [], []
+    jobs = [(space, algorithm) for space in spaces for algorithm in settings["algorithms"]]
+    for space, algorithm in tqdm(jobs, desc=f"{model} clustering", mininterval=5):
+        x = spaces[space]
+        clusters = cluster_labels(algorithm, x, n_styles, seed, settings["hdbscan_min_cluster_size"])
+        silhouettes = point_silhouettes(x, clusters)
+        rows = scores_with_intervals(styles, clusters, silhouettes, indices, settings["confidence"], metric_names(algorithm))
+        n_clusters = len(np.unique(clusters[clusters >= 0]))
+        score_rows += [{"algorithm": algorithm, "space": space, **r, "n_clusters": n_clusters} for r in rows]
+        label_tables.append(
+            pd.DataFrame({"image_id": meta["image_id"], "algorithm": algorithm, "space": space, "cluster": clusters})
+        )
+    for space, x in spaces.items():
+        silhouettes = point_silhouettes(x, styles)
+        rows = scores_with_intervals(
+            styles, styles, silhouettes, indices, settings["confidence"], metric_names(STYLE_REFERENCE)
+        )
+        score_rows += [{"algorithm": STYLE_REFERENCE, "space": space, **r, "n_clusters": n_styles} for r in rows]
+    scores = pd.DataFrame(score_rows)
+    scores.insert(0, "model", model)
+    scores["n_clusters"] = scores["n_clusters"].astype("int64")
+    labels = pd.concat(label_tables, ignore_index=True)
+    labels["cluster"] = labels["cluster"].astype("int64")
+    return scores, labels
+
+
+# ----------------------------------------------------------------------------- command
+
+
+def add_arguments(parser):
+    parser.add_argument("--model", required=True, help="model name, recorded in the outputs")
+    parser.add_argument("--latents", required=True, help="latents/<model>.parquet")
+    parser.add_argument("--pca", required=True, help="out: principal components (Parquet)")
+    parser.add_argument("--projections", required=True, help="out: PCA scores per image (Parquet)")
+    parser.add_argument("--shape", required=True, help="out: covariance shape measures (JSON)")
+    parser.add_argument("--scores", required=True, help="out: clustering scores (Parquet)")
+    parser.add_argument("--labels", required=True, help="out: cluster of each image (Parquet)")
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads for scikit-learn")
+
+
+def main(args):
+    from threadpoolctl import threadpool_limits
+
+    analysis, seed = args.settings["analysis"], args.settings["seed"]
+    clustering = analysis["clustering"]
+    meta, z = read_latents(args.latents)
+    n_images, dim = z.shape
+    print(f"{args.model}: {n_images} images, latent_dim {dim}, styles {sorted(meta['style'].unique())}", flush=True)
+
+    with threadpool_limits(limits=max(1, args.threads)):
+        pca = fit_pca(z)
+        pca_scores = pca.transform(z)
+        shape = {"model": args.model, **shape_measures(z)}
+        pca_dims = min(clustering["pca_dims"], pca.n_components_)
+        if pca_dims < clustering["pca_dims"]:
+            print(f"pca_dims {clustering['pca_dims']} capped at {pca_dims} components", flush=True)
+        spaces = clustering_spaces(z, pca_scores, clustering["spaces"], pca_dims)
+        scores, labels = cluster_and_score(args.model, meta, spaces, clustering, seed)
+
+    write_parquet(pca_components_table(pca, analysis["pca_components"]), args.pca)
+    write_parquet(projections_table(meta, pca_scores, analysis["pca_components"]), args.projections)
+    write_json(shape, args.shape)
+    write_parquet(scores, args.scores)
+    write_parquet(labels, args.labels)
+    print(f"sphericity {shape['sphericity']}, condition ratio {shape['condition_ratio']}", flush=True)
+    print(scores.query("metric == 'ari'")[["algorithm", "space", "value", "ci_low", "ci_high"]].to_string(), flush=True)

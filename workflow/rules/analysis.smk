@@ -1,0 +1,138 @@
+"""Latent analysis: PCA, covariance shape and clustering per model, then across models."""
+
+
+rule analyse:
+    input:
+        latents=rules.encode.output.latents,
+        code=code("analysis"),
+    output:
+        pca=f"{RESULTS}/analysis/{{model}}/pca_components.parquet",
+        projections=f"{RESULTS}/analysis/{{model}}/pca_projections.parquet",
+        shape=f"{RESULTS}/analysis/{{model}}/shape.json",
+        scores=f"{RESULTS}/analysis/{{model}}/clustering_scores.parquet",
+        labels=f"{RESULTS}/analysis/{{model}}/cluster_labels.parquet",
+    params:
+        settings=settings("analysis", "seed"),
+    log:
+        f"{RESULTS}/logs/analyse/{{model}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/analyse/{{model}}.tsv"
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=120,
+    conda:
+        ENV
+    shell:
+        "stylepath analyse --settings {params.settings:q} --model {wildcards.model}"
+        " --latents {input.latents} --pca {output.pca} --projections {output.projections}"
+        " --shape {output.shape} --scores {output.scores} --labels {output.labels}"
+        " --threads {threads} > {log} 2>&1"
+
+
+rule summarise_analysis:
+    input:
+        shapes=expand(rules.analyse.output.shape, model=MODELS),
+        scores=expand(rules.analyse.output.scores, model=MODELS),
+        latents=expand(rules.encode.output.latents, model=MODELS),
+        code=code("analysis_summary"),
+    output:
+        parquet=f"{RESULTS}/analysis/summary.parquet",
+        csv=report(
+            f"{RESULTS}/analysis/summary.csv",
+            caption="../report/analysis_summary_table.rst",
+            category="2 Latent analysis",
+            labels={"model": "all", "figure": "summary table"},
+        ),
+    params:
+        settings=settings("models"),
+    log:
+        f"{RESULTS}/logs/summarise_analysis.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/summarise_analysis.tsv"
+    resources:
+        mem_mb=2000,
+    conda:
+        ENV
+    shell:
+        "stylepath summarise-analysis --settings {params.settings:q} --shapes {input.shapes}"
+        " --scores {input.scores} --latents {input.latents}"
+        " --out-parquet {output.parquet} --out-csv {output.csv} > {log} 2>&1"
+
+
+rule plot_analysis:
+    input:
+        shape=rules.analyse.output.shape,
+        projections=rules.analyse.output.projections,
+        scores=rules.analyse.output.scores,
+        labels=rules.analyse.output.labels,
+        code=code("figures/analysis", "figures/common"),
+    output:
+        report(
+            f"{RESULTS}/figures/analysis/{{model}}.png",
+            caption="../report/analysis_model.rst",
+            category="2 Latent analysis",
+            labels={"model": "{model}", "figure": "PCA and clustering"},
+        ),
+    params:
+        settings=settings("figures"),
+    log:
+        f"{RESULTS}/logs/plot_analysis/{{model}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/plot_analysis/{{model}}.tsv"
+    resources:
+        mem_mb=2000,
+    conda:
+        ENV
+    shell:
+        "stylepath plot-analysis --settings {params.settings:q} --model {wildcards.model}"
+        " --shape {input.shape} --projections {input.projections} --scores {input.scores}"
+        " --labels {input.labels} --out {output} > {log} 2>&1"
+
+
+rule plot_analysis_summary:
+    input:
+        shapes=expand(rules.analyse.output.shape, model=MODELS),
+        scores=expand(rules.analyse.output.scores, model=MODELS),
+        projections=expand(rules.analyse.output.projections, model=MODELS),
+        code=code("figures/analysis_summary", "figures/analysis", "figures/common"),
+    output:
+        spectra=report(
+            f"{RESULTS}/figures/analysis/spectra.png",
+            caption="../report/analysis_spectra.rst",
+            category="2 Latent analysis",
+            labels={"model": "all", "figure": "explained-variance spectra"},
+        ),
+        sphericity=report(
+            f"{RESULTS}/figures/analysis/sphericity.png",
+            caption="../report/analysis_sphericity.rst",
+            category="2 Latent analysis",
+            labels={"model": "all", "figure": "sphericity"},
+        ),
+        heatmap=report(
+            f"{RESULTS}/figures/analysis/clustering_scores.png",
+            caption="../report/analysis_scores.rst",
+            category="2 Latent analysis",
+            labels={"model": "all", "figure": "clustering scores"},
+        ),
+        pca_grid=report(
+            f"{RESULTS}/figures/analysis/pca_grid.png",
+            caption="../report/analysis_pca_grid.rst",
+            category="2 Latent analysis",
+            labels={"model": "all", "figure": "PCA per model"},
+        ),
+    params:
+        settings=settings("figures"),
+    log:
+        f"{RESULTS}/logs/plot_analysis_summary.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/plot_analysis_summary.tsv"
+    resources:
+        mem_mb=4000,
+    conda:
+        ENV
+    shell:
+        "stylepath plot-analysis-summary --settings {params.settings:q} --shapes {input.shapes}"
+        " --scores {input.scores} --projections {input.projections} --spectra {output.spectra}"
+        " --sphericity {output.sphericity} --heatmap {output.heatmap} --pca-grid {output.pca_grid}"
+        " > {log} 2>&1"
