@@ -10,6 +10,10 @@ from pathlib import Path
 import numpy as np
 
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
 class StylepathError(Exception):
     """An error the user can fix: the message names the cause and the fix.
 
@@ -30,6 +34,7 @@ def atomic_path(path):
     tmp = Path(tmp)
     try:
         yield tmp
+        tmp.chmod(0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the usual mode
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

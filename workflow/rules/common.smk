@@ -52,6 +52,19 @@ def download_manifest(wildcards):
     return []
 
 
+def user_images(wildcards):
+    """The folder source's CSV or style folders, so that changing them re-runs the data stage."""
+    dataset = config["dataset"]
+    if dataset["source"] != "folder":
+        return []
+    folder = dataset["folder"]
+    if folder["csv"]:
+        return folder["csv"]
+    if folder["path"] and Path(folder["path"]).is_dir():
+        return sorted(str(p) for p in Path(folder["path"]).iterdir() if p.is_dir())
+    return []  # prepare-data names the missing folder
+
+
 def download_settings(wildcards):
     """Only what a download depends on: the source's own block (and the styles kept)."""
     dataset = config["dataset"]

@@ -24,6 +24,7 @@ rule download:
 rule prepare_data:
     input:
         manifest=download_manifest,
+        user_images=user_images,
         code=code("data"),
     output:
         images=f"{RESULTS}/data/images.npy",
