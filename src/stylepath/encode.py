@@ -1,0 +1,75 @@
+"""`stylepath encode`: every image to its latent code, as a Parquet table.
+
+Columns: image_id, style, split (from the metadata, same order), z (fixed_size_list
+<float32>[latent_dim]: the posterior mean for vae/beta_vae/tvae, the code for ae/aae),
+logvar (same type, variational models only), recon_mse (float32: mean squared error per
+pixel, pixels in [0, 1], of the image decoded from z). No sampling, so the table is the
+same on every CPU run.
+"""
+
+import numpy as np
+import pyarrow as pa
+import torch
+from tqdm import tqdm
+
+from stylepath.io import StylepathError, write_parquet
+from stylepath.models import load_model
+from stylepath.models.inputs import load_images, to_model_input
+from stylepath.runtime import select_device
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--model", required=True, help="model file from `stylepath train`")
+    parser.add_argument("--images", required=True, help="images.npy (uint8 N x H x W x 3)")
+    parser.add_argument("--metadata", required=True, help="metadata.parquet (image_id, style, split)")
+    parser.add_argument("--out", required=True, help="latent table (.parquet)")
+
+
+@torch.inference_mode()
+def encode_images(model, images: np.ndarray, batch_size: int, device) -> dict:
+    """{"z": N x D, "logvar": N x D or None, "recon_mse": N} float32 arrays for uint8
+    N x H x W x 3 images, in batches of `batch_size`."""
+    zs, logvars, mses = [], [], []
+    for start in tqdm(range(0, len(images), batch_size), desc="encoding", unit="batch"):
+        x = to_model_input(torch.from_numpy(np.array(images[start : start + batch_size])).to(device))
+        z, logvar = model.encode(x)
+        mses.append((model.decode(z) - x).pow(2).flatten(1).mean(1).cpu())
+        zs.append(z.float().cpu())
+        if logvar is not None:
+            logvars.append(logvar.float().cpu())
+    return {
+        "z": torch.cat(zs).numpy(),
+        "logvar": torch.cat(logvars).numpy() if logvars else None,
+        "recon_mse": torch.cat(mses).numpy().astype(np.float32),
+    }
+
+
+def fixed_size_list(matrix: np.ndarray) -> pa.FixedSizeListArray:
+    """N x D float array -> pyarrow fixed_size_list<float32>[D] of length N."""
+    matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+    return pa.FixedSizeListArray.from_arrays(pa.array(matrix.ravel(), pa.float32()), matrix.shape[1])
+
+
+def latent_table(metadata, encoded: dict) -> pa.Table:
+    """The latent table: metadata columns, z, logvar (if any), recon_mse."""
+    columns = {column: pa.array(metadata[column].astype(str), pa.string()) for column in ("image_id", "style", "split")}
+    columns["z"] = fixed_size_list(encoded["z"])
+    if encoded["logvar"] is not None:
+        columns["logvar"] = fixed_size_list(encoded["logvar"])
+    columns["recon_mse"] = pa.array(encoded["recon_mse"], pa.float32())
+    return pa.table(columns)
+
+
+def main(args) -> None:
+    batch_size = int(args.settings.get("encoding", {}).get("batch_size", 256))
+    device = select_device()
+    model = load_model(args.model, device)
+    images, metadata = load_images(args.images, args.metadata)
+    if images.shape[1] != model.image_size:
+        raise StylepathError(
+            f"{args.images} holds {images.shape[1]} px images but {args.model} was trained on "
+            f"{model.image_size} px; re-train the model on these images"
+        )
+    encoded = encode_images(model, images, batch_size, device)
+    write_parquet(latent_table(metadata, encoded), args.out)
+    print(f"Wrote {len(metadata)} codes of size {model.latent_dim} from {model.name} to {args.out}.")

@@ -1,0 +1,56 @@
+"""The five autoencoders on one shared backbone, and their model files.
+
+model = build_model("vae", {"latent_dim": 16}, image_size=64)
+z, logvar = model.encode(x)        # x: float32 B x 3 x H x W in [0, 1]
+x_hat = model.decode(z)            # B x 3 x H x W in [0, 1]
+save_model(model, settings, "model.pt"); model = load_model("model.pt", device)
+"""
+
+import pickle
+from pathlib import Path
+
+import torch
+
+from stylepath.io import StylepathError, atomic_path
+from stylepath.models.aae import AAE
+from stylepath.models.ae import AE
+from stylepath.models.backbone import Autoencoder
+from stylepath.models.beta_vae import BetaVAE
+from stylepath.models.tvae import TVAE
+from stylepath.models.vae import VAE
+
+MODELS = {"ae": AE, "vae": VAE, "beta_vae": BetaVAE, "aae": AAE, "tvae": TVAE}
+
+
+def build_model(name: str, settings: dict, image_size: int) -> Autoencoder:
+    """A freshly initialised model `name` (from torch's global generator); `settings` is
+    its training settings (latent_dim and the model's own keys; missing own keys take
+    the schema's defaults)."""
+    if name not in MODELS:
+        raise StylepathError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
+    if "latent_dim" not in settings:
+        raise StylepathError(f"settings for {name} lack 'latent_dim' (training.shared.latent_dim)")
+    return MODELS[name].from_settings(settings, int(image_size))
+
+
+def save_model(model: Autoencoder, settings: dict, path) -> None:
+    """Write the model file atomically: a dict loadable with weights_only=True holding
+    `model` (name), `settings`, `image_size` and `state_dict` (on the CPU)."""
+    state_dict = {key: value.detach().cpu() for key, value in model.state_dict().items()}
+    payload = {"model": model.name, "settings": settings, "image_size": model.image_size, "state_dict": state_dict}
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
+
+
+def load_model(path, device="cpu") -> Autoencoder:
+    """The model saved at `path`, on `device`, in eval mode."""
+    path = Path(path)
+    if not path.is_file():
+        raise StylepathError(f"model file {path} does not exist; run `stylepath train` (or snakemake) first")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+        model = build_model(payload["model"], payload["settings"], payload["image_size"])
+        model.load_state_dict(payload["state_dict"])
+    except (KeyError, RuntimeError, TypeError, EOFError, pickle.UnpicklingError) as error:
+        raise StylepathError(f"{path} is not a stylepath model file ({error}); re-run `stylepath train`") from error
+    return model.to(device).eval()

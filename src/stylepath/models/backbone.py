@@ -1,0 +1,121 @@
+"""The convolutional encoder and decoder every model shares, the reconstruction loss and
+the base class with the common interface.
+
+Images are float32 B x 3 x H x W in [0, 1], H = W in {32, 64, 128}. The encoder halves
+the side with stride-2 convolutions (kernel 4) down to 4 x 4 (3, 4 or 5 stages, channels
+32-64-128-256-256 taken in order), then a linear layer maps to the output features. The
+decoder mirrors it with transposed convolutions and returns logits; `decode` applies the
+sigmoid. No normalisation layers, so train and eval modes compute the same function.
+"""
+
+import contextlib
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from stylepath.io import StylepathError
+
+IMAGE_SIZES = (32, 64, 128)
+CHANNELS = (32, 64, 128, 256, 256)
+
+
+def stage_channels(image_size: int) -> list[int]:
+    """Channels of the stride-2 stages that take `image_size` down to 4 x 4."""
+    if image_size not in IMAGE_SIZES:
+        raise StylepathError(f"image size {image_size} px is not supported; use one of {IMAGE_SIZES}")
+    return list(CHANNELS[: int(math.log2(image_size // 4))])
+
+
+class Encoder(nn.Module):
+    """B x 3 x H x W -> B x out_features (conv stages, LeakyReLU 0.2, linear)."""
+
+    def __init__(self, image_size: int, out_features: int):
+        super().__init__()
+        layers, in_channels = [], 3
+        for channels in stage_channels(image_size):
+            layers += [nn.Conv2d(in_channels, channels, 4, stride=2, padding=1), nn.LeakyReLU(0.2)]
+            in_channels = channels
+        self.convs = nn.Sequential(*layers)
+        self.linear = nn.Linear(in_channels * 4 * 4, out_features)
+
+    def forward(self, x):
+        return self.linear(self.convs(x).flatten(1))
+
+
+class Decoder(nn.Module):
+    """B x latent_dim -> B x 3 x H x W logits (linear, transposed conv stages, ReLU)."""
+
+    def __init__(self, image_size: int, latent_dim: int):
+        super().__init__()
+        channels = stage_channels(image_size)[::-1]  # e.g. 256, 128, 64, 32 at 64 px
+        self.linear = nn.Linear(latent_dim, channels[0] * 4 * 4)
+        self.unflatten = nn.Unflatten(1, (channels[0], 4, 4))
+        layers = []
+        for in_channels, out_channels in zip(channels, channels[1:] + [3]):
+            layers += [nn.ReLU(), nn.ConvTranspose2d(in_channels, out_channels, 4, stride=2, padding=1)]
+        self.deconvs = nn.Sequential(*layers)
+
+    def forward(self, z):
+        return self.deconvs(self.unflatten(self.linear(z)))
+
+
+def reconstruction_loss(logits, x):
+    """Bernoulli negative log-likelihood: binary cross-entropy between the decoded
+    logits and the target pixels x in [0, 1], summed over the 3 x H x W pixels and
+    averaged over the batch (nats per image). The one reconstruction scale of all models."""
+    return F.binary_cross_entropy_with_logits(logits.float(), x.float(), reduction="sum") / x.shape[0]
+
+
+class Autoencoder(nn.Module):
+    """Encoder + decoder with the interface every stage uses.
+
+    encode(x) -> (z, logvar or None): z B x latent_dim (the code, or the posterior mean
+    for variational models), logvar B x latent_dim for variational models.
+    decode(z) -> x_hat B x 3 x H x W in [0, 1].
+    loss_terms(x, labels) -> dict of scalar tensors; "loss" is what the step minimises.
+    training_step(x, labels, optimisers, autocast) -> dict of detached scalar tensors.
+    """
+
+    name = "ae"
+    variational = False
+
+    def __init__(self, image_size: int, latent_dim: int):
+        super().__init__()
+        self.image_size = image_size
+        self.latent_dim = latent_dim
+        self.encoder = Encoder(image_size, latent_dim * (2 if self.variational else 1))
+        self.decoder = Decoder(image_size, latent_dim)
+
+    @classmethod
+    def from_settings(cls, settings: dict, image_size: int):
+        """Build from a training settings dict (reads only the keys this model needs)."""
+        return cls(image_size, int(settings["latent_dim"]))
+
+    def encode(self, x):
+        h = self.encoder(x)
+        if self.variational:
+            mu, logvar = h.chunk(2, dim=1)
+            return mu, logvar
+        return h, None
+
+    def decode(self, z):
+        return torch.sigmoid(self.decoder(z))
+
+    def make_optimisers(self, lr: float) -> dict:
+        """Adam over all parameters (AAE overrides: one optimiser per phase)."""
+        return {"model": torch.optim.Adam(self.parameters(), lr=lr)}
+
+    def loss_terms(self, x, labels):
+        raise NotImplementedError
+
+    def training_step(self, x, labels, optimisers, autocast=contextlib.nullcontext) -> dict:
+        """One Adam step on `loss_terms(x, labels)["loss"]`; the forward runs under `autocast()`."""
+        optimiser = optimisers["model"]
+        optimiser.zero_grad(set_to_none=True)
+        with autocast():
+            terms = self.loss_terms(x, labels)
+        terms["loss"].backward()
+        optimiser.step()
+        return {name: value.detach() for name, value in terms.items()}

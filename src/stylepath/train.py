@@ -1,0 +1,199 @@
+"""`stylepath train`: train one autoencoder on the train split, resuming from its checkpoint.
+
+The loop reads top to bottom: load the data, build the model and its optimisers, maybe
+resume, then for each epoch: one training step per minibatch; validation; a history row;
+a checkpoint.
+
+Settings (--settings): model, seed, latent_dim, epochs, batch_size, lr and the model's own
+keys (training.shared merged with training.<model>). CUDA when available (bf16 autocast,
+channels_last), else the CPU, where a given seed repeats to the same weights.
+
+Checkpoint (--checkpoint, written atomically after every epoch): model and optimiser
+states, torch's global RNG (and CUDA's), the shuffling generator, completed epochs,
+history, settings and a fingerprint of the data and the training code. A re-run resumes
+from it when settings, data and code all match, else starts over and says why; a
+resumed CPU run ends with exactly the weights of an uninterrupted one. The checkpoint is
+deleted once the model file and history are written, so a finished job never resumes.
+"""
+
+import hashlib
+import time
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+import stylepath.models
+from stylepath.io import StylepathError, atomic_path, write_csv
+from stylepath.models import build_model, save_model
+from stylepath.models.inputs import load_images, to_model_input
+from stylepath.runtime import seed_everything, select_device, set_threads
+
+REQUIRED_SETTINGS = ("model", "seed", "latent_dim", "epochs", "batch_size", "lr")
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--images", required=True, help="images.npy (uint8 N x H x W x 3)")
+    parser.add_argument("--metadata", required=True, help="metadata.parquet (image_id, style, split)")
+    parser.add_argument("--checkpoint", required=True, help="checkpoint path (resumed from if it matches)")
+    parser.add_argument("--model-out", required=True, help="final model file (.pt)")
+    parser.add_argument("--history", required=True, help="per-epoch history (.csv)")
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads")
+
+
+def check_settings(settings: dict) -> None:
+    missing = [key for key in REQUIRED_SETTINGS if key not in settings]
+    if missing:
+        raise StylepathError(f"--settings lacks {missing}; pass training.shared merged with the model's block")
+
+
+def fingerprint(images: np.ndarray, metadata: pd.DataFrame) -> str:
+    """Hash of the images, their labels and splits, and the training code (models + this file)."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(np.ascontiguousarray(images).data)
+    digest.update(metadata[["image_id", "style", "split"]].to_csv(index=False).encode())
+    code = sorted(Path(stylepath.models.__file__).parent.glob("*.py")) + [Path(__file__)]
+    for path in code:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def split_tensors(images: np.ndarray, metadata: pd.DataFrame, device):
+    """(train_x, train_y, val_x): uint8 N x H x W x 3 tensors on `device` and the integer
+    style labels of the train images (index into the sorted style names)."""
+    styles = sorted(metadata["style"].unique())
+    labels = metadata["style"].map({style: i for i, style in enumerate(styles)}).to_numpy()
+    train = (metadata["split"] == "train").to_numpy()
+    val = (metadata["split"] == "val").to_numpy()
+    if not train.any():
+        raise StylepathError("the metadata has no image with split 'train'; re-run `stylepath prepare-data`")
+    train_x = torch.from_numpy(np.asarray(images[train])).to(device)
+    train_y = torch.from_numpy(labels[train]).long().to(device)
+    val_x = torch.from_numpy(np.asarray(images[val])).to(device)
+    return train_x, train_y, val_x
+
+
+def save_checkpoint(path, model, optimisers, generator, epoch, history, settings, data_id) -> None:
+    state = {
+        "epoch": epoch,
+        "history": history,
+        "settings": settings,
+        "fingerprint": data_id,
+        "model": model.state_dict(),
+        "optimisers": {name: optimiser.state_dict() for name, optimiser in optimisers.items()},
+        "torch_rng": torch.get_rng_state(),
+        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        "generator": generator.get_state(),
+    }
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
+
+
+def resume(path, model, optimisers, generator, settings, data_id) -> tuple[int, list]:
+    """(completed epochs, history) restored from the checkpoint at `path`, or (0, []) when
+    there is none or it belongs to other settings, data or code."""
+    path = Path(path)
+    if not path.is_file():
+        return 0, []
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # a checkpoint from another version: start over
+        print(f"Checkpoint {path} is unreadable ({error}); starting over.")
+        return 0, []
+    if state.get("settings") != settings:
+        old = state.get("settings") or {}
+        changed = sorted(key for key in old.keys() | settings.keys() if old.get(key) != settings.get(key))
+        print(f"Checkpoint {path} was written with other settings (changed: {', '.join(changed)}); starting over.")
+        return 0, []
+    if state.get("fingerprint") != data_id:
+        print(f"Checkpoint {path} was written for other images or training code; starting over.")
+        return 0, []
+    model.load_state_dict(state["model"])
+    for name, optimiser in optimisers.items():
+        optimiser.load_state_dict(state["optimisers"][name])
+    torch.set_rng_state(state["torch_rng"])
+    if state["cuda_rng"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda_rng"])
+    generator.set_state(state["generator"])
+    print(f"Resuming from {path} after epoch {state['epoch']}.")
+    return state["epoch"], state["history"]
+
+
+def check_finite(terms: dict, settings: dict, epoch: int, step: int) -> None:
+    """Stop with a StylepathError naming the model, epoch and terms when a loss is NaN or inf."""
+    if bool(torch.isfinite(torch.stack([value.float() for value in terms.values()])).all()):
+        return
+    name = settings["model"]
+    bad = ", ".join(f"{term} = {value.item()}" for term, value in terms.items() if not torch.isfinite(value))
+    hint = f"lower the learning rate (training.{name}.lr, now {settings['lr']}"
+    hint += f"; or training.aae.disc_lr, now {settings.get('disc_lr')})" if name == "aae" else ")"
+    raise StylepathError(
+        f"{name} diverged at epoch {epoch}, step {step + 1}: loss terms {bad}; {hint}. No model file was written."
+    )
+
+
+@torch.no_grad()
+def validation_mse(model, val_x: torch.Tensor, batch_size: int) -> float:
+    """Mean squared error per pixel (pixels in [0, 1]) of the validation images decoded
+    from their code or posterior mean; NaN when there is no validation image."""
+    if len(val_x) == 0:
+        return float("nan")
+    model.eval()
+    total = 0.0
+    for batch in val_x.split(batch_size):
+        x = to_model_input(batch)
+        total += F.mse_loss(model.decode(model.encode(x)[0]).float(), x, reduction="sum").item()
+    return total / (val_x.numel())
+
+
+def main(args) -> None:
+    settings = args.settings
+    check_settings(settings)
+    name, epochs, batch_size = settings["model"], int(settings["epochs"]), int(settings["batch_size"])
+    set_threads(args.threads)
+    seed_everything(int(settings["seed"]))
+    device = select_device()
+    cuda = device.type == "cuda"
+    autocast = partial(torch.autocast, device_type="cuda", dtype=torch.bfloat16, enabled=cuda)
+
+    # Data: both splits preloaded on the device as uint8, converted per minibatch.
+    images, metadata = load_images(args.images, args.metadata)
+    train_x, train_y, val_x = split_tensors(images, metadata, device)
+    data_id = fingerprint(images, metadata)
+    print(f"Training {name} on {device}: {len(train_x)} train and {len(val_x)} val images of {images.shape[1]} px.")
+
+    # Model, optimisers and the generator that shuffles the train split; maybe resume.
+    model = build_model(name, settings, images.shape[1]).to(device)
+    if cuda:
+        model = model.to(memory_format=torch.channels_last)
+    optimisers = model.make_optimisers(float(settings["lr"]))
+    generator = torch.Generator().manual_seed(int(settings["seed"]))
+    done, history = resume(args.checkpoint, model, optimisers, generator, settings, data_id)
+
+    for epoch in range(done + 1, epochs + 1):
+        start = time.perf_counter()
+        model.train()
+        sums = {}
+        order = torch.randperm(len(train_x), generator=generator).to(device)
+        batches = order.split(batch_size)
+        for step, batch in enumerate(tqdm(batches, desc=f"{name} epoch {epoch}/{epochs}", unit="batch")):
+            x = to_model_input(train_x[batch], channels_last=cuda)
+            terms = model.training_step(x, train_y[batch], optimisers, autocast)
+            check_finite(terms, settings, epoch, step)
+            for term, value in terms.items():
+                sums[term] = sums.get(term, 0.0) + value.float() * len(batch)
+        row = {"epoch": epoch, **{term: (total / len(train_x)).item() for term, total in sums.items()}}
+        row["val_recon_mse"] = validation_mse(model, val_x, batch_size)
+        row["seconds"] = time.perf_counter() - start
+        history.append(row)
+        save_checkpoint(args.checkpoint, model, optimisers, generator, epoch, history, settings, data_id)
+        print(" ".join(f"{key} {value:.5g}" for key, value in row.items()), flush=True)
+
+    save_model(model, settings, args.model_out)
+    write_csv(pd.DataFrame(history), args.history)
+    Path(args.checkpoint).unlink(missing_ok=True)
+    print(f"Wrote {args.model_out} and {args.history}.")

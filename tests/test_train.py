@@ -1,0 +1,199 @@
+"""`stylepath train` and `stylepath plot-training` on tiny data: files, history, determinism,
+resuming a killed run, divergence, user errors."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from PIL import Image
+
+import stylepath.models.vae
+import stylepath.train
+from stylepath import cli
+from stylepath.figures.training import training_figure
+from stylepath.models import load_model
+from test_models import write_dataset
+
+OWN_SETTINGS = {
+    "ae": {},
+    "vae": {},
+    "beta_vae": {"beta": 4.0},
+    "aae": {"disc_lr": 2e-4, "disc_hidden": [32, 32]},
+    "tvae": {"triplet_margin": 1.0, "triplet_weight": 0.1, "triplet_distance": "l1"},
+}
+TERMS = {
+    "ae": ["loss", "recon"],
+    "vae": ["loss", "recon", "kl"],
+    "beta_vae": ["loss", "recon", "kl"],
+    "aae": ["recon", "disc_loss", "gen_loss", "disc_accuracy"],
+    "tvae": ["loss", "recon", "kl", "triplet", "active_triplets"],
+}
+
+
+def train_settings(name: str, **overrides) -> dict:
+    """What model_settings in common.smk passes: training.shared + the model's block."""
+    shared = {"latent_dim": 4, "epochs": 2, "batch_size": 16, "lr": 1e-3}
+    return {"model": name, "seed": 0, **shared, **OWN_SETTINGS[name], **overrides}
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    """(images.npy, metadata.parquet): 4 styles x 8 images of 32 px, 24 train and 8 val."""
+    return write_dataset(tmp_path_factory.mktemp("data"), n_per_style=8, size=32)
+
+
+def train(dataset, folder, settings: dict) -> dict:
+    """Run `stylepath train` into `folder`; return the paths it was given."""
+    images, metadata = dataset
+    paths = {name: folder / name for name in ("checkpoint.pt", "model.pt", "history.csv")}
+    cli.main(
+        ["train", "--settings", json.dumps(settings), "--images", str(images), "--metadata", str(metadata)]
+        + ["--checkpoint", str(paths["checkpoint.pt"]), "--model-out", str(paths["model.pt"])]
+        + ["--history", str(paths["history.csv"]), "--threads", "1"]
+    )
+    return paths
+
+
+def state(path) -> dict:
+    return torch.load(path, weights_only=True)["state_dict"]
+
+
+def assert_same_weights(path_a, path_b) -> None:
+    a, b = state(path_a), state(path_b)
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[key], b[key]) for key in a)
+
+
+@pytest.mark.parametrize("name", list(TERMS))
+def test_every_model_trains_and_writes_model_and_history(dataset, tmp_path, name):
+    paths = train(dataset, tmp_path, train_settings(name))
+    history = pd.read_csv(paths["history.csv"])
+    assert list(history.columns) == ["epoch", *TERMS[name], "val_recon_mse", "seconds"]
+    assert history["epoch"].tolist() == [1, 2]
+    assert np.isfinite(history.to_numpy()).all()
+    assert history["val_recon_mse"].between(0, 1).all()
+    for fraction in ("disc_accuracy", "active_triplets"):
+        if fraction in history:
+            assert history[fraction].between(0, 1).all()
+    model = load_model(paths["model.pt"])
+    assert (model.name, model.image_size, model.latent_dim) == (name, 32, 4)
+    assert not paths["checkpoint.pt"].exists()  # removed once the model is written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv", "model.pt"]  # no temporary files
+
+
+def test_same_seed_repeats_and_another_seed_differs(dataset, tmp_path):
+    first = train(dataset, tmp_path / "a", train_settings("vae"))
+    again = train(dataset, tmp_path / "b", train_settings("vae"))
+    other = train(dataset, tmp_path / "c", train_settings("vae", seed=1))
+    assert_same_weights(first["model.pt"], again["model.pt"])
+    columns = ["loss", "recon", "kl", "val_recon_mse"]
+    pd.testing.assert_frame_equal(
+        pd.read_csv(first["history.csv"])[columns], pd.read_csv(again["history.csv"])[columns]
+    )
+    assert not torch.equal(
+        state(first["model.pt"])["decoder.linear.weight"], state(other["model.pt"])["decoder.linear.weight"]
+    )
+
+
+def kill_after_epoch(monkeypatch, epoch: int) -> None:
+    """Make train stop like a killed job right after writing the checkpoint of `epoch`."""
+    save_checkpoint = stylepath.train.save_checkpoint
+
+    def save_then_die(path, model, optimisers, generator, done, *args):
+        save_checkpoint(path, model, optimisers, generator, done, *args)
+        if done == epoch:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(stylepath.train, "save_checkpoint", save_then_die)
+
+
+@pytest.mark.parametrize("name", ["tvae", "aae"])
+def test_killed_run_resumes_to_the_same_weights(dataset, tmp_path, monkeypatch, capsys, name):
+    settings = train_settings(name, epochs=3)
+    straight = train(dataset, tmp_path / "straight", settings)
+    with monkeypatch.context() as patch:
+        kill_after_epoch(patch, 2)
+        with pytest.raises(KeyboardInterrupt):
+            train(dataset, tmp_path / "killed", settings)
+    assert (tmp_path / "killed" / "checkpoint.pt").exists()
+    assert not (tmp_path / "killed" / "model.pt").exists()
+    capsys.readouterr()
+    resumed = train(dataset, tmp_path / "killed", settings)
+    assert "Resuming from" in capsys.readouterr().out
+    assert_same_weights(straight["model.pt"], resumed["model.pt"])
+    history, resumed_history = pd.read_csv(straight["history.csv"]), pd.read_csv(resumed["history.csv"])
+    pd.testing.assert_frame_equal(history.drop(columns="seconds"), resumed_history.drop(columns="seconds"))
+
+
+def test_checkpoint_of_other_settings_is_not_resumed(dataset, tmp_path, monkeypatch, capsys):
+    with monkeypatch.context() as patch:
+        kill_after_epoch(patch, 1)
+        with pytest.raises(KeyboardInterrupt):
+            train(dataset, tmp_path / "run", train_settings("ae", lr=1e-3))
+    capsys.readouterr()
+    restarted = train(dataset, tmp_path / "run", train_settings("ae", lr=2e-3))
+    assert "other settings (changed: lr); starting over" in capsys.readouterr().out
+    fresh = train(dataset, tmp_path / "fresh", train_settings("ae", lr=2e-3))
+    assert_same_weights(restarted["model.pt"], fresh["model.pt"])
+
+
+def test_checkpoint_of_other_images_is_not_resumed(dataset, tmp_path, monkeypatch, capsys):
+    with monkeypatch.context() as patch:
+        kill_after_epoch(patch, 1)
+        with pytest.raises(KeyboardInterrupt):
+            train(dataset, tmp_path / "run", train_settings("ae"))
+    images = np.load(dataset[0])
+    np.save(tmp_path / "images.npy", 255 - images)
+    capsys.readouterr()
+    train((tmp_path / "images.npy", dataset[1]), tmp_path / "run", train_settings("ae"))
+    assert "other images or training code; starting over" in capsys.readouterr().out
+
+
+def test_nan_loss_stops_with_a_named_error_and_no_model(dataset, tmp_path, monkeypatch):
+    calls = {"n": 0}
+    kl = stylepath.models.vae.kl_to_standard_normal
+
+    def kl_nan_from_epoch_2(mu, logvar):
+        calls["n"] += 1  # 24 train images / 16 per batch = 2 steps per epoch
+        return kl(mu, logvar) * (float("nan") if calls["n"] > 2 else 1.0)
+
+    monkeypatch.setattr(stylepath.models.vae, "kl_to_standard_normal", kl_nan_from_epoch_2)
+    with pytest.raises(SystemExit) as error:
+        train(dataset, tmp_path, train_settings("beta_vae", epochs=3))
+    message = str(error.value)
+    assert "beta_vae diverged at epoch 2, step 1: loss terms loss = nan, kl = nan;" in message
+    assert "lower the learning rate (training.beta_vae.lr" in message
+    assert not (tmp_path / "model.pt").exists() and not (tmp_path / "history.csv").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.pt"]  # epoch 1, no temporary files
+
+
+def test_user_errors_name_the_fix(dataset, tmp_path):
+    with pytest.raises(SystemExit, match="lacks \\['lr'\\]"):
+        train(dataset, tmp_path, {k: v for k, v in train_settings("ae").items() if k != "lr"})
+    images = np.load(dataset[0])
+    np.save(tmp_path / "images.npy", images[:-1])
+    with pytest.raises(SystemExit, match="31 images but .* has 32 rows"):
+        train((tmp_path / "images.npy", dataset[1]), tmp_path, train_settings("ae"))
+    assert not (tmp_path / "model.pt").exists()
+
+
+def test_training_figure_has_one_panel_per_logged_term(tmp_path):
+    history = pd.DataFrame(
+        {"epoch": [1, 2, 3], "recon": [3.0, 2.0, 1.5], "disc_loss": [1.4, 1.3, 1.3], "gen_loss": [0.7, 0.8, 0.7]}
+        | {"disc_accuracy": [0.6, 0.55, 0.5], "val_recon_mse": [0.1, 0.08, 0.07], "seconds": [1.0, 1.0, 1.0]}
+    )
+    fig = training_figure(history, "aae")
+    titles = [ax.get_title() for ax in fig.axes]
+    assert len(titles) == 5 and "discriminator accuracy" in titles and "validation MSE per pixel" in titles
+    panel = fig.axes[titles.index("reconstruction BCE (nats/image)")]
+    np.testing.assert_array_equal(panel.lines[0].get_ydata(), [3.0, 2.0, 1.5])
+    history.to_csv(tmp_path / "history.csv", index=False)
+    out = tmp_path / "training.png"
+    cli.main(
+        ["plot-training", "--settings", '{"figures": {"dpi": 50, "palette": "colorblind"}}']
+        + ["--model", "aae", "--history", str(tmp_path / "history.csv"), "--out", str(out)]
+    )
+    with Image.open(out) as image:
+        assert image.format == "PNG" and image.width > 300
