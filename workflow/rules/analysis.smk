@@ -11,20 +11,20 @@ rule analyse:
         shape=f"{RESULTS}/analysis/{{model}}/shape.json",
         scores=f"{RESULTS}/analysis/{{model}}/clustering_scores.parquet",
         labels=f"{RESULTS}/analysis/{{model}}/cluster_labels.parquet",
-    params:
-        settings=settings("analysis", "seed"),
     log:
         f"{RESULTS}/logs/analyse/{{model}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/analyse/{{model}}.tsv"
+    conda:
+        ENV
     threads: 2
     resources:
         mem_mb=8000,
         runtime=120,
-    conda:
-        ENV
+    params:
+        settings=settings("analysis", "seed"),
     shell:
-        "stylepath analyse --settings {params.settings:q} --model {wildcards.model}"
+        "python -m stylepath analyse --settings {params.settings:q} --model {wildcards.model}"
         " --latents {input.latents} --pca {output.pca} --projections {output.projections}"
         " --shape {output.shape} --scores {output.scores} --labels {output.labels}"
         " --threads {threads} > {log} 2>&1"
@@ -44,18 +44,18 @@ rule summarise_analysis:
             category="2 Latent analysis",
             labels={"model": "all", "figure": "summary table"},
         ),
-    params:
-        settings=settings("models"),
     log:
         f"{RESULTS}/logs/summarise_analysis.log",
     benchmark:
         f"{RESULTS}/benchmarks/summarise_analysis.tsv"
-    resources:
-        mem_mb=2000,
     conda:
         ENV
+    resources:
+        mem_mb=2000,
+    params:
+        settings=settings("models"),
     shell:
-        "stylepath summarise-analysis --settings {params.settings:q} --shapes {input.shapes}"
+        "python -m stylepath summarise-analysis --settings {params.settings:q} --shapes {input.shapes}"
         " --scores {input.scores} --latents {input.latents}"
         " --out-parquet {output.parquet} --out-csv {output.csv} > {log} 2>&1"
 
@@ -74,18 +74,18 @@ rule plot_analysis:
             category="2 Latent analysis",
             labels={"model": "{model}", "figure": "PCA and clustering"},
         ),
-    params:
-        settings=settings("figures"),
     log:
         f"{RESULTS}/logs/plot_analysis/{{model}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/plot_analysis/{{model}}.tsv"
-    resources:
-        mem_mb=2000,
     conda:
         ENV
+    resources:
+        mem_mb=2000,
+    params:
+        settings=settings("figures"),
     shell:
-        "stylepath plot-analysis --settings {params.settings:q} --model {wildcards.model}"
+        "python -m stylepath plot-analysis --settings {params.settings:q} --model {wildcards.model}"
         " --shape {input.shape} --projections {input.projections} --scores {input.scores}"
         " --labels {input.labels} --out {output} > {log} 2>&1"
 
@@ -121,18 +121,18 @@ rule plot_analysis_summary:
             category="2 Latent analysis",
             labels={"model": "all", "figure": "PCA per model"},
         ),
-    params:
-        settings=settings("figures"),
     log:
         f"{RESULTS}/logs/plot_analysis_summary.log",
     benchmark:
         f"{RESULTS}/benchmarks/plot_analysis_summary.tsv"
-    resources:
-        mem_mb=4000,
     conda:
         ENV
+    resources:
+        mem_mb=4000,
+    params:
+        settings=settings("figures"),
     shell:
-        "stylepath plot-analysis-summary --settings {params.settings:q} --shapes {input.shapes}"
+        "python -m stylepath plot-analysis-summary --settings {params.settings:q} --shapes {input.shapes}"
         " --scores {input.scores} --projections {input.projections} --spectra {output.spectra}"
         " --sphericity {output.sphericity} --heatmap {output.heatmap} --pca-grid {output.pca_grid}"
         " > {log} 2>&1"

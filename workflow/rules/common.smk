@@ -72,6 +72,12 @@ def download_settings(wildcards):
     return json.dumps({**block, **dataset[wildcards.source]}, sort_keys=True)
 
 
+def vgg_weights_file(wildcards):
+    """The VGG19 state dict when style_loss.weights is a path (a new file re-runs the job)."""
+    weights = config["style_loss"]["weights"]
+    return [] if weights in ("imagenet", "random") else weights
+
+
 def code(*modules):
     """Source files of the given stylepath modules or packages (plus those every command
     uses), declared as inputs so that editing the code a stage runs re-runs that stage

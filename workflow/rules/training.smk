@@ -59,7 +59,7 @@ rule encode:
 rule plot_training:
     input:
         history=rules.train.output.history,
-        code=code("figures/training"),
+        code=code("figures/training", "figures/common"),
     output:
         report(
             f"{RESULTS}/figures/training/{{model}}.png",
@@ -87,7 +87,7 @@ rule plot_reconstructions:
         model=rules.train.output.model,
         images=rules.prepare_data.output.images,
         metadata=rules.prepare_data.output.metadata,
-        code=code("figures/reconstructions", "models"),
+        code=code("figures/reconstructions", "figures/common", "models"),
     output:
         report(
             f"{RESULTS}/figures/reconstructions/{{model}}.png",

@@ -1,0 +1,86 @@
+"""Compare the walk patterns of all models: one row per model and criterion ('all' first).
+
+Columns of patterns/summary.parquet (and .csv):
+    model, criterion, n_trajectories,
+    share_horseshoe, share_wave, share_other       fractions of the walks (sum to 1)
+    share_hump, share_valley                       horseshoe walks by orientation, as fractions of all walks
+    mean_cdi                                       mean cross-dissolve index (NaN walks left out)
+    cdi_horseshoe, cdi_wave, cdi_other             mean CDI of the walks with that pattern
+    r_cdi_horseshoe, p_cdi_horseshoe               point-biserial correlation (= Pearson r) of
+    r_cdi_wave, p_cdi_wave                         CDI with 'pattern is X' (1) vs not (0), and its
+                                                   two-sided p; NaN when either side is constant
+                                                   or fewer than 3 walks
+    rho_cdi_bend, p_cdi_bend                       Spearman correlation of CDI with the curve's bend
+    weights_id                                     VGG19 weights of the style loss
+"""
+
+import numpy as np
+import pandas as pd
+
+from stylepath.io import StylepathError, write_csv, write_parquet
+from stylepath.patterns import PATTERNS
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--patterns", nargs="+", required=True, help="patterns/<model>.parquet files")
+    parser.add_argument("--out", required=True, help="summary table (Parquet)")
+    parser.add_argument("--csv", required=True, help="the same table as CSV")
+
+
+def correlation(x, y, method: str) -> tuple[float, float]:
+    """(r, p) of Pearson ('pearson', point-biserial for a 0/1 x) or Spearman; NaN if undefined."""
+    from scipy import stats
+
+    keep = np.isfinite(x) & np.isfinite(y)
+    x, y = np.asarray(x, np.float64)[keep], np.asarray(y, np.float64)[keep]
+    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return np.nan, np.nan
+    result = stats.pearsonr(x, y) if method == "pearson" else stats.spearmanr(x, y)
+    return float(result[0]), float(result[1])
+
+
+def summarise_walks(walks: pd.DataFrame) -> dict:
+    """Shares, mean CDIs and correlations of one group of walks."""
+    cdi = walks["cross_dissolve_index"].to_numpy(np.float64)
+    row = {"n_trajectories": len(walks)}
+    for pattern in PATTERNS:
+        row[f"share_{pattern}"] = float((walks["pattern"] == pattern).mean())
+    horseshoe = walks["pattern"] == "horseshoe"
+    for orientation in ("hump", "valley"):
+        row[f"share_{orientation}"] = float((horseshoe & (walks["orientation"] == orientation)).mean())
+    row["mean_cdi"] = float(np.nanmean(cdi)) if np.isfinite(cdi).any() else np.nan
+    for pattern in PATTERNS:
+        chosen = cdi[(walks["pattern"] == pattern).to_numpy() & np.isfinite(cdi)]
+        row[f"cdi_{pattern}"] = float(chosen.mean()) if len(chosen) else np.nan
+    for pattern in ("horseshoe", "wave"):
+        is_pattern = (walks["pattern"] == pattern).to_numpy(np.float64)
+        row[f"r_cdi_{pattern}"], row[f"p_cdi_{pattern}"] = correlation(is_pattern, cdi, "pearson")
+    row["rho_cdi_bend"], row["p_cdi_bend"] = correlation(walks["bend"].to_numpy(), cdi, "spearman")
+    return row
+
+
+def summarise(walks: pd.DataFrame) -> pd.DataFrame:
+    """Rows per model (in input order) and criterion ('all', then each in input order)."""
+    rows = []
+    for model, of_model in walks.groupby("model", sort=False):
+        groups = [("all", of_model)] + list(of_model.groupby("criterion", sort=False))
+        for criterion, group in groups:
+            rows.append(
+                {
+                    "model": model,
+                    "criterion": criterion,
+                    **summarise_walks(group),
+                    "weights_id": of_model["weights_id"].iloc[0],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def main(args) -> None:
+    walks = pd.concat([pd.read_parquet(path) for path in args.patterns], ignore_index=True)
+    if walks.empty:
+        raise StylepathError("no walks in the pattern tables; re-run `stylepath patterns`")
+    summary = summarise(walks)
+    print(summary[summary["criterion"] == "all"].to_string(index=False))
+    write_parquet(summary, args.out)
+    write_csv(summary, args.csv)

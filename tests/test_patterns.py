@@ -1,0 +1,231 @@
+"""Curve patterns, the cross-dissolve index, mean curves, the summary and the figures."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from PIL import Image
+
+from stylepath import cli
+from stylepath.interpolate import decode_trajectories
+from stylepath.patterns import cross_dissolve_index, curve_statistics, label_curve, mean_curves, t_band
+from stylepath.patterns_summary import summarise
+from stylepath.style_loss import gram, layer_loss
+from test_interpolate import BlendDecoder, BlobDecoder
+
+RULE = {
+    "flat_cv": 0.05,
+    "turn_tolerance": 0.05,
+    "min_r2": 0.8,
+    "min_bend": 0.1,
+    "horseshoe_orientations": ["hump", "valley"],
+    "wave_min_turns": 2,
+    "confidence": 0.95,
+}
+U = (np.arange(9) + 0.5) / 9  # midpoints of a 10-point walk
+
+
+def label(curve, **rule):
+    stats = curve_statistics(curve, U, RULE["turn_tolerance"])
+    return label_curve(stats, U, {**RULE, **rule})
+
+
+@pytest.mark.parametrize(
+    "curve, expected",
+    [
+        (1 + 3 * np.sin(np.pi * U), ("horseshoe", "hump")),  # loss peaks mid-walk
+        (1 + 8 * (U - 0.5) ** 2, ("horseshoe", "valley")),  # a U
+        (2 + np.sin(4 * np.pi * U), ("wave", "none")),  # two periods of oscillation
+        (2 + np.sin(3 * np.pi * U + 0.3), ("wave", "valley")),  # 1.5 periods: bent, but a poor fit
+        (np.full(9, 3.0) + 0.01 * np.sin(9 * U), ("other", "none")),  # flat
+        (np.exp(2 * U), ("other", "valley")),  # monotone: bends but never turns
+        (np.r_[1.0, 1.04, 1.08, 1.12, 1.3, 1.7, 2.3, 3.1, 4.2], ("other", "valley")),  # fit turns, data do not
+        (np.zeros(9), ("other", "none")),
+    ],
+)
+def test_rule_labels_constructed_curves(curve, expected):
+    assert label(curve) == expected
+    assert label(1e-7 * curve) == expected  # scale-free: raw losses can be tiny
+
+
+def test_rule_statistics_and_settings():
+    stats = curve_statistics(1 + 4 * (U - 0.5) ** 2, U, 0.05)
+    width = U[-1] - U[0]
+    # fitted to c/m exactly: a = 4/m, bend = -a w^2/4 < 0, vertex at the middle, one turn
+    assert stats["r2"] == pytest.approx(1.0)
+    assert stats["bend"] == pytest.approx(-(4 / stats["mean_loss"]) * width**2 / 4)
+    assert stats["vertex"] == pytest.approx(0.5) and stats["turns"] == 1
+    assert stats["arm"] == pytest.approx(-stats["bend"])  # both arms equal when it turns mid-walk
+    # a U turning late: its short right arm decides (min_bend = 0.1 of the mean)
+    late = curve_statistics(1 + 4 * (U - 0.75) ** 2, U, 0.05)
+    assert late["turns"] == 1 and late["arm"] < 0.1 < -late["bend"]
+    assert label(1 + 4 * (U - 0.75) ** 2) == ("other", "valley")
+    assert label(1 + 4 * (U - 0.7) ** 2) == ("horseshoe", "valley")
+    assert label(1 + 8 * (U - 0.5) ** 2, horseshoe_orientations=["hump"])[0] == "other"
+    assert label(1 + 0.3 * np.sin(np.pi * U), min_bend=0.5)[0] == "other"  # too shallow an arc
+    noisy_hump = 1 + 3 * np.sin(np.pi * U) + 0.15 * np.cos(7 * np.pi * U)
+    assert label(noisy_hump)[0] == "horseshoe"  # wiggles on a clean arc keep its label
+
+
+def test_a_pure_cross_dissolve_gives_a_convex_curve_for_linear_features():
+    """The module doc's claim: with F_t = (1-t) F_0 + t F_1 the consecutive Gram loss is a
+    convex quadratic in the midpoint u (a valley or monotone), never a hump or a wave."""
+    generator = torch.Generator().manual_seed(0)
+    f_0, f_1 = torch.rand(1, 8, 6, 6, generator=generator), torch.rand(1, 8, 6, 6, generator=generator)
+    f_0, f_1 = f_0.double(), f_1.double()
+    t = torch.linspace(0, 1, 10, dtype=torch.float64).view(-1, 1, 1, 1)
+    grams = gram((1 - t) * f_0 + t * f_1)
+    curve = layer_loss(grams[1:], grams[:-1], 36).numpy()
+    a, _, _ = np.polyfit(U, curve, 2)
+    residual = curve - np.polyval(np.polyfit(U, curve, 2), U)
+    assert a > 0 and np.abs(residual).max() < 1e-9 * curve.max()
+    assert label(curve)[1] == "valley" and label(curve)[0] != "wave"
+
+
+def walk_frames(decoder, steps=8):
+    """Decoded uint8 frames (steps x H x W x 3) of the walk from (1, 0) to (0, 1), and t."""
+    pairs = pd.DataFrame({"pair_id": [0], "criterion": ["random"], "image_id_a": ["a"], "image_id_b": ["b"]})
+    codes = {"a": np.array([1, 0], np.float32), "b": np.array([0, 1], np.float32)}
+    settings = {"steps": steps, "method": "linear", "batch_size": 16}
+    images, index = decode_trajectories(decoder, pairs, codes, settings, "cpu")
+    return images.astype(np.float64) / 255, index["t"].to_numpy()
+
+
+def test_cross_dissolve_index_is_one_for_a_pixel_blend_and_low_for_a_moving_shape():
+    blend = cross_dissolve_index(*walk_frames(BlendDecoder()))
+    assert blend["cross_dissolve_index"] == pytest.approx(1.0, abs=1e-4)  # uint8 rounding only
+    assert blend["linear_blend_index"] == pytest.approx(1.0, abs=1e-4)
+    assert blend["alpha_rmse"] < 1e-2
+    moving = cross_dissolve_index(*walk_frames(BlobDecoder()))
+    assert moving["cross_dissolve_index"] < 0.3
+    # a dissolve with non-linear timing is still a dissolve; the linear blend says it is late
+    late = cross_dissolve_index(*walk_frames(BlendDecoder(power=3.0)))
+    assert late["cross_dissolve_index"] == pytest.approx(1.0, abs=1e-4)
+    assert late["linear_blend_index"] < 0.9 and late["alpha_rmse"] > 0.1
+    still = cross_dissolve_index(np.ones((5, 4, 4, 3)), np.linspace(0, 1, 5))
+    assert np.isnan(still["cross_dissolve_index"])
+
+
+def test_cross_dissolve_index_by_hand():
+    # ends 0 and (2, 0); middle frame (1, 1): nearest blend (1, 0), residual 1; |x - mid|^2 = 1
+    frames = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0]])
+    result = cross_dissolve_index(frames, np.array([0.0, 0.5, 1.0]))
+    assert result["cross_dissolve_index"] == pytest.approx(0.0)
+    frames[1] = [1.5, 0.5]  # nearest blend (1.5, 0): residual 0.25; |x - mid|^2 = 0.5
+    result = cross_dissolve_index(frames, np.array([0.0, 0.5, 1.0]))
+    assert result["cross_dissolve_index"] == pytest.approx(0.5)
+    assert result["linear_blend_index"] == pytest.approx(1 - 0.5 / 0.5)  # blend at t=.5 is (1, 0)
+    assert result["alpha_rmse"] == pytest.approx(0.25)
+    assert result["end_difference"] == pytest.approx(np.sqrt((4 + 0) / 2))
+
+
+def test_mean_curves_have_t_bands():
+    losses = pd.DataFrame(
+        {
+            "model": "ae", "pair_id": np.repeat([0, 1, 2], 2), "criterion": ["random"] * 4 + ["nearest"] * 2,
+            "step": [0, 1] * 3, "t_from": [0, 0.5] * 3, "t_to": [0.5, 1] * 3,
+            "conv1_1": [1.0, 3.0, 2.0, 2.0, 3.0, 1.0], "total": [1.0, 3.0, 2.0, 2.0, 3.0, 1.0],
+            "weights_id": "random:seed=0:x",
+        }
+    )  # fmt: skip
+    curves = mean_curves(losses, 0.95)
+    assert set(curves["quantity"]) == {"total", "conv1_1"}
+    assert set(curves["criterion"]) == {"all", "random", "nearest"}
+    row = curves.query("quantity == 'total' and criterion == 'all' and scale == 'raw' and step == 0").iloc[0]
+    half = 4.302652729911275 * 1 / np.sqrt(3)  # t(0.975, 2) * sd / sqrt(n), values 1, 2, 3
+    assert (row["mean"], row["n"], row["t_mid"]) == (2.0, 3, 0.25)
+    assert row["ci_low"] == pytest.approx(2 - half) and row["ci_high"] == pytest.approx(2 + half)
+    relative = curves.query("quantity == 'total' and criterion == 'all' and scale == 'relative' and step == 1")
+    assert relative["mean"].iloc[0] == pytest.approx(np.mean([1.5, 1.0, 0.5]))
+    assert np.isnan(t_band(np.array([1.0]), 0.95)[1])
+
+
+def test_summary_shares_and_correlation():
+    walks = pd.DataFrame(
+        {
+            "model": "vae", "pair_id": range(8), "criterion": ["random", "nearest"] * 4,
+            "pattern": ["wave"] * 4 + ["horseshoe"] * 3 + ["other"],
+            "orientation": ["hump"] * 4 + ["valley", "valley", "hump", "none"],
+            "bend": [0.1, 0.2, 0.3, 0.4, -0.5, -0.6, 0.7, 0.0],
+            "cross_dissolve_index": [0.9, 0.95, 0.85, 0.9, 0.2, 0.3, 0.1, 0.5],
+            "weights_id": "random:seed=0:x",
+        }
+    )  # fmt: skip
+    summary = summarise(walks)
+    overall = summary[summary["criterion"] == "all"].iloc[0]
+    assert overall["n_trajectories"] == 8
+    assert (overall["share_wave"], overall["share_horseshoe"], overall["share_other"]) == (0.5, 0.375, 0.125)
+    assert overall["share_valley"] == 0.25 and overall["share_hump"] == 0.125
+    assert overall["cdi_wave"] == pytest.approx(0.9)
+    is_wave = (walks["pattern"] == "wave").astype(float)
+    assert overall["r_cdi_wave"] == pytest.approx(np.corrcoef(is_wave, walks["cross_dissolve_index"])[0, 1])
+    assert overall["r_cdi_wave"] > 0.9 and overall["p_cdi_wave"] < 0.01
+    assert list(summary["criterion"]) == ["all", "random", "nearest"]
+    constant = summarise(walks.assign(pattern="wave")).iloc[0]
+    assert np.isnan(constant["r_cdi_wave"]) and constant["share_wave"] == 1.0
+
+
+def command(name, settings, **options):
+    """Run `stylepath <name> --settings ... --<option> value ...` (lists give several values)."""
+    argv = [name, "--settings", json.dumps(settings)]
+    for option, value in options.items():
+        argv += [f"--{option.replace('_', '-')}", *(map(str, value) if isinstance(value, list) else [str(value)])]
+    cli.main(argv)
+
+
+def test_commands_from_walk_images_to_figures(tmp_path):
+    """style-loss (random VGG19), patterns, summarise-patterns and both figures, end to end on
+    blend walks (cross-dissolves) and moving-blob walks (transformations) of two 'models'."""
+    torch.set_num_threads(1)
+    layers = ["conv1_1", "conv2_1", "conv3_1"]
+    settings = {
+        "seed": 0,
+        "style_loss": {"weights": "random", "layers": layers, "layer_weights": None, "pooling": "max",
+                       "normalisation": "gatys", "batch_size": 16},
+        "patterns": RULE,
+        "figures": {"dpi": 50, "palette": "colorblind", "n_strips": 2},
+    }  # fmt: skip
+    pairs = pd.DataFrame(
+        {"pair_id": [0, 1, 2], "criterion": ["random", "nearest", "random"],
+         "image_id_a": ["a", "b", "a"], "image_id_b": ["b", "a", "c"]}
+    )  # fmt: skip
+    codes = {name: np.array(z, np.float32) for name, z in {"a": [1, 0], "b": [0, 1], "c": [0.5, 0.5]}.items()}
+    walk_settings = {"steps": 6, "method": "linear", "batch_size": 8}
+    for model, decoder in (("vae", BlendDecoder()), ("aae", BlobDecoder())):
+        images, index = decode_trajectories(decoder, pairs, codes, walk_settings, "cpu")
+        np.save(tmp_path / f"{model}.npy", images)
+        index.to_parquet(tmp_path / f"{model}_index.parquet")
+        walk = {"images": tmp_path / f"{model}.npy", "index": tmp_path / f"{model}_index.parquet"}
+        loss, info = tmp_path / f"{model}_loss.parquet", tmp_path / f"{model}_loss.json"
+        command("style-loss", settings, model_name=model, **walk, out=loss, info=info)
+        walks, curves = tmp_path / f"{model}.parquet", tmp_path / f"{model}_curves.parquet"
+        command("patterns", settings, style_loss=loss, **walk, out=walks, curves_out=curves)
+        command(
+            "plot-trajectories", settings, model=model, style_loss=loss, info=info, patterns=walks, curves=curves,
+            **walk, curves_out=tmp_path / f"{model}_curves.png", strips_out=tmp_path / f"{model}_strips.png",
+        )  # fmt: skip
+    blend = pd.read_parquet(tmp_path / "vae.parquet")
+    assert list(blend.columns) == [
+        "model", "pair_id", "criterion", "pattern", "orientation", "mean_loss", "cv", "r2", "bend", "vertex",
+        "arm", "turns", "cross_dissolve_index", "linear_blend_index", "alpha_rmse", "end_difference", "weights_id",
+    ]  # fmt: skip
+    assert blend["cross_dissolve_index"].to_numpy()[:2] == pytest.approx(1.0, abs=1e-3)
+    assert (pd.read_parquet(tmp_path / "aae.parquet")["cross_dissolve_index"] < 0.5).all()
+    curves = pd.read_parquet(tmp_path / "vae_curves.parquet")
+    assert list(curves.columns) == [
+        "model", "quantity", "criterion", "scale", "step", "t_mid", "mean", "ci_low", "ci_high", "n"
+    ]  # fmt: skip
+    assert set(curves["quantity"]) == {"total", *layers}
+    walks = [tmp_path / "vae.parquet", tmp_path / "aae.parquet"]
+    command("summarise-patterns", {}, patterns=walks, out=tmp_path / "summary.parquet", csv=tmp_path / "summary.csv")
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    assert summary.query("criterion == 'all'")["model"].tolist() == ["vae", "aae"]
+    command(
+        "plot-patterns-summary", settings, summary=tmp_path / "summary.parquet", patterns=walks,
+        curves=[tmp_path / "vae_curves.parquet", tmp_path / "aae_curves.parquet"], out=tmp_path / "summary.png",
+    )  # fmt: skip
+    for name in ("vae_curves.png", "vae_strips.png", "aae_curves.png", "summary.png"):
+        with Image.open(tmp_path / name) as image:
+            assert image.size[0] > 200 and image.size[1] > 150
