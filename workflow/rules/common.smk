@@ -2,6 +2,7 @@
 
 import json
 import os
+import sys
 from pathlib import Path
 
 from snakemake.utils import min_version, validate
@@ -18,7 +19,11 @@ ENV = "../../envs/stylepath.yaml"
 SRC = Path(workflow.basedir) / "src" / "stylepath"
 # Jobs run `python -m stylepath` from this checkout: the code declared as inputs (see `code`)
 # is the code that runs, also in conda environments (envs/) that hold only the dependencies.
-os.environ.update(PYTHONPATH=str(SRC.parent))
+# Without conda, `python` is the interpreter running Snakemake (e.g. the project's venv).
+os.environ.update(
+    PYTHONPATH=str(SRC.parent),
+    PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+)
 
 
 def settings(*keys, **extra):
