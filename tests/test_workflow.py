@@ -95,3 +95,16 @@ def test_editing_a_stage_module_reruns_that_stage_and_downstream(workdir):
     assert jobs == per_model("style_loss", "patterns", "plot_trajectories") | single(
         "summarise_patterns", "plot_patterns_summary", "summarise_run"
     )
+
+
+def test_report_is_one_self_contained_file_with_captioned_figures(workdir):
+    snakemake(workdir, "--report", "report.html")
+    html = (workdir / "report.html").read_text()
+    assert len(html) > 100_000
+    for name in ["summary.html", "spectra.png", "aae_curves.png", "tvae.png"]:
+        assert name in html
+    captions = sorted((workdir / "workflow" / "report").glob("*.rst"))
+    rules = "".join(p.read_text() for p in (workdir / "workflow" / "rules").glob("*.smk"))
+    assert rules.count("report(") == rules.count("caption=") > 10
+    for caption in captions:
+        assert len(caption.read_text().split()) > 20, f"{caption.name} says too little"
