@@ -1,6 +1,12 @@
 """Data stage: download (real sources only), then preprocess once into an array + table."""
 
 
+# Downloads need the internet, which cluster compute nodes often lack: run them where
+# Snakemake itself runs (e.g. the login node).
+localrules:
+    download,
+
+
 rule download:
     output:
         manifest=f"{DOWNLOADS}/{{source}}/manifest.json",
