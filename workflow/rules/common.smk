@@ -22,7 +22,9 @@ SRC = Path(workflow.basedir) / "src" / "stylepath"
 # Without conda, `python` is the interpreter running Snakemake (e.g. the project's venv).
 os.environ.update(
     PYTHONPATH=str(SRC.parent),
-    PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+    PATH=os.pathsep.join(
+        [str(Path(sys.executable).parent), os.environ.get("PATH", "")]
+    ),
 )
 
 
