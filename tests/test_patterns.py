@@ -22,6 +22,7 @@ RULE = {
     "min_bend": 0.1,
     "horseshoe_orientations": ["hump", "valley"],
     "wave_min_turns": 2,
+    "min_end_difference": 0.008,
     "confidence": 0.95,
 }
 U = (np.arange(9) + 0.5) / 9  # midpoints of a 10-point walk
@@ -229,3 +230,21 @@ def test_commands_from_walk_images_to_figures(tmp_path):
     for name in ("vae_curves.png", "vae_strips.png", "aae_curves.png", "summary.png"):
         with Image.open(tmp_path / name) as image:
             assert image.size[0] > 200 and image.size[1] > 150
+
+
+def test_a_static_walk_is_other_whatever_its_curve():
+    """End images one grey level apart: the (wavy) curve is rounding noise, not a wave."""
+    steps = 10
+    frames = np.full((steps, 8, 8, 3), 100, np.uint8)
+    frames[-1] += 1
+    index = pd.DataFrame({"row": range(steps), "pair_id": 0, "step": range(steps), "t": np.linspace(0, 1, steps)})
+    wavy = 2 + np.sin(4 * np.pi * U)
+    losses = pd.DataFrame(
+        {"pair_id": 0, "criterion": "random", "step": range(steps - 1), "t_from": index["t"][:-1].to_numpy(),
+         "t_to": index["t"][1:].to_numpy(), "total": wavy * 1e-12}
+    )  # fmt: skip
+    from stylepath.patterns import walk_patterns
+
+    assert walk_patterns(losses, frames, index, RULE)["pattern"].tolist() == ["other"]
+    moving = {**RULE, "min_end_difference": 0.0}
+    assert walk_patterns(losses, frames, index, moving)["pattern"].tolist() == ["wave"]

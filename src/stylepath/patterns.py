@@ -23,6 +23,9 @@ The rule (thresholds in the config's `patterns` block), applied in this order:
                rises, by at least min_bend on both sides; the losses do change direction)
     wave       turns >= wave_min_turns and r2 < min_r2                  (oscillation)
     other      everything else (monotone, a single kink, irregular)
+    static     a walk whose two decoded end images differ by less than min_end_difference
+               (RMS, pixels in [0, 1]) is 'other' whatever its curve: a decoder that barely
+               changes along the walk gives losses ~1e-12 whose shape is uint8 rounding noise
 
 What a pure cross-dissolve x_t = (1-t) x_0 + t x_1 produces: for features linear in the
 pixels, F_t = (1-t) F_0 + t F_1, so G_t = F_t F_t^T is quadratic in t and the difference of
@@ -181,6 +184,9 @@ def walk_patterns(losses: pd.DataFrame, images, index: pd.DataFrame, settings: d
         pattern, orientation = label_curve(stats, u, settings)
         frames = frames_of[pair_id]
         pixels = np.asarray(images[frames["row"].to_numpy()], np.float64) / 255.0
+        dissolve = cross_dissolve_index(pixels, frames["t"].to_numpy())
+        if dissolve["end_difference"] < settings["min_end_difference"]:
+            pattern = "other"  # static walk: its curve's shape is rounding noise
         rows.append(
             {
                 "pair_id": pair_id,
@@ -188,7 +194,7 @@ def walk_patterns(losses: pd.DataFrame, images, index: pd.DataFrame, settings: d
                 "pattern": pattern,
                 "orientation": orientation,
                 **stats,
-                **cross_dissolve_index(pixels, frames["t"].to_numpy()),
+                **dissolve,
             }
         )
     return pd.DataFrame(rows)
