@@ -20,3 +20,23 @@ def test_snakefmt_check_passes():
     files = ["Snakefile", *sorted(str(p) for p in (REPO / "workflow" / "rules").glob("*.smk"))]
     result = run(sys.executable, "-m", "snakefmt", "--check", *files)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_rule_is_thin_and_complete():
+    """Each rule: log, benchmark, conda env, resources and params, and one `stylepath`
+    command whose settings come from params (never config[...] in the shell)."""
+    import re
+
+    rules = {}
+    for path in (REPO / "workflow" / "rules").glob("*.smk"):
+        text = path.read_text()
+        rules.update(re.findall(r"^rule (\w+):\n(.*?)(?=^rule |^localrules|\Z)", text, re.S | re.M))
+    assert len(rules) >= 15
+    for name, body in rules.items():
+        for directive in ("output:", "params:", "log:", "benchmark:", "resources:", "conda:", "shell:"):
+            assert directive in body, f"rule {name} lacks {directive}"
+        shell = body.split("shell:", 1)[1]
+        assert shell.count("python -m stylepath ") == 1, f"rule {name} must call one stylepath command"
+        assert "config[" not in shell and "{params.settings:q}" in shell, name
+    for gpu_rule in ("train", "style_loss"):
+        assert "gpu=1" in rules[gpu_rule]
