@@ -12,9 +12,9 @@ import pyarrow as pa
 import torch
 from tqdm import tqdm
 
-from stylepath.io import StylepathError, write_parquet
-from stylepath.models import load_model
-from stylepath.models.inputs import load_images, to_model_input
+from stylepath.io import write_parquet
+from stylepath.models import load_model_and_images
+from stylepath.models.inputs import to_model_input
 from stylepath.runtime import select_device
 
 
@@ -63,13 +63,7 @@ def latent_table(metadata, encoded: dict) -> pa.Table:
 def main(args) -> None:
     batch_size = int(args.settings.get("encoding", {}).get("batch_size", 256))
     device = select_device()
-    model = load_model(args.model, device)
-    images, metadata = load_images(args.images, args.metadata)
-    if images.shape[1] != model.image_size:
-        raise StylepathError(
-            f"{args.images} holds {images.shape[1]} px images but {args.model} was trained on "
-            f"{model.image_size} px; re-train the model on these images"
-        )
+    model, images, metadata = load_model_and_images(args.model, args.images, args.metadata, device)
     encoded = encode_images(model, images, batch_size, device)
     write_parquet(latent_table(metadata, encoded), args.out)
     print(f"Wrote {len(metadata)} codes of size {model.latent_dim} from {model.name} to {args.out}.")

@@ -5,9 +5,9 @@ import numpy as np
 import torch
 
 from stylepath.figures.common import MODEL_LABELS, new_figure, style_colours
-from stylepath.io import StylepathError, save_figure
-from stylepath.models import load_model
-from stylepath.models.inputs import load_images, to_model_input
+from stylepath.io import save_figure
+from stylepath.models import load_model_and_images
+from stylepath.models.inputs import to_model_input
 from stylepath.runtime import select_device
 
 
@@ -66,13 +66,7 @@ def reconstruction_figure(originals: dict, reconstructions: dict, mses: dict, mo
 def main(args) -> None:
     figures = args.settings.get("figures", {})
     device = select_device()
-    model = load_model(args.model, device)
-    images, metadata = load_images(args.images, args.metadata)
-    if images.shape[1] != model.image_size:
-        raise StylepathError(
-            f"{args.images} holds {images.shape[1]} px images but {args.model} was trained on "
-            f"{model.image_size} px; re-train the model on these images"
-        )
+    model, images, metadata = load_model_and_images(args.model, args.images, args.metadata, device)
     chosen = choose_images(metadata, int(figures.get("recon_per_style", 4)), int(args.settings.get("seed", 0)))
     originals = {style: np.asarray(images[rows]) for style, rows in chosen.items()}
     reconstructions = {style: reconstruct(model, originals[style], device) for style in chosen}

@@ -54,3 +54,18 @@ def load_model(path, device="cpu") -> Autoencoder:
     except (KeyError, RuntimeError, TypeError, EOFError, pickle.UnpicklingError) as error:
         raise StylepathError(f"{path} is not a stylepath model file ({error}); re-run `stylepath train`") from error
     return model.to(device).eval()
+
+
+def load_model_and_images(model_path, images_path, metadata_path, device):
+    """(model, images N x H x W x 3 uint8, metadata) for a trained model and the data set it
+    is applied to; a StylepathError when the image size is not the one it was trained on."""
+    from stylepath.models.inputs import load_images
+
+    model = load_model(model_path, device)
+    images, metadata = load_images(images_path, metadata_path)
+    if images.shape[1] != model.image_size:
+        raise StylepathError(
+            f"{images_path} holds {images.shape[1]} px images but {model_path} was trained on "
+            f"{model.image_size} px; re-train the model on these images"
+        )
+    return model, images, metadata
