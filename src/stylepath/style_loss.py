@@ -45,6 +45,7 @@ VGG19_CONV = {
     "conv4_1": 19, "conv4_2": 21, "conv4_3": 23, "conv4_4": 25,
     "conv5_1": 28, "conv5_2": 30, "conv5_3": 32, "conv5_4": 34,
 }  # fmt: skip
+GRAM_CHUNK_BYTES = 8 * 2**20  # CPU: Grams are taken a few images at a time (see gram_chunk_size)
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 RANDOM_WEIGHTS_NOTE = (
@@ -155,7 +156,7 @@ def layer_loss(gram_a, gram_b, n_positions: int, normalisation: str = "gatys"):
     gatys: sum((G_a - G_b)^2) / (4 N^2 M^2); mean: 4 x gatys; none: sum((G_a - G_b)^2).
     n_positions is M = H * W of the layer's feature map.
     """
-    squared = ((gram_a - gram_b) ** 2).sum(dim=(-2, -1))
+    squared = (gram_a - gram_b).square_().sum(dim=(-2, -1))  # in place: one temporary, not two
     n_channels = gram_a.shape[-1]
     if normalisation == "gatys":
         return squared / (4.0 * n_channels**2 * n_positions**2)
@@ -167,7 +168,8 @@ def layer_loss(gram_a, gram_b, n_positions: int, normalisation: str = "gatys"):
 
 
 class GramExtractor:
-    """VGG19 cut after the deepest layer needed; `__call__` maps images to their Grams.
+    """VGG19 cut after the deepest layer needed. `features` maps images to the layers'
+    feature maps; `__call__` to their Grams:
 
     images float B x 3 x H x W in [0, 1] -> {layer: (Gram float64 B x N x N, M positions)}.
     """
@@ -192,25 +194,40 @@ class GramExtractor:
         self.body, self.mean, self.std = self.body.to(device), self.mean.to(device), self.std.to(device)
         return self
 
-    def __call__(self, images) -> dict:
+    def features(self, images) -> dict:
+        """images float B x 3 x H x W in [0, 1] -> {layer: float32 B x N x H_l x W_l}."""
         import torch
 
-        grams = {}
+        features = {}
         with torch.inference_mode():
             x = (images - self.mean) / self.std
             for index, module in enumerate(self.body):
                 x = module(x)
                 if index in self.taps:
-                    grams[self.taps[index]] = (gram(x), x.shape[2] * x.shape[3])
-        return grams
+                    features[self.taps[index]] = x
+        return features
+
+    def __call__(self, images) -> dict:
+        return {layer: (gram(x), x.shape[2] * x.shape[3]) for layer, x in self.features(images).items()}
+
+
+def gram_chunk_size(features) -> int:
+    """Images whose Grams are taken at once: all of them on a GPU; on the CPU enough for
+    their float64 Grams to fill about GRAM_CHUNK_BYTES (at least 2). Keeping the Gram and
+    difference tensors a few MB spares the page faults of fresh 50-100 MB allocations,
+    which cost more than the arithmetic; larger chunks keep the matrix products efficient."""
+    if features.device.type != "cpu":
+        return len(features)
+    return max(2, GRAM_CHUNK_BYTES // (8 * features.shape[1] ** 2))
 
 
 def walk_style_losses(extractor, images, index, layers, layer_weights, normalisation, batch_size, device):
     """Style loss between consecutive images of each walk.
 
     images: uint8 R x H x W x 3 (array or memmap); index: row, pair_id, criterion, step, t.
-    Images are read in the order (pair_id, step), batch by batch; the last Grams of a batch
-    are kept to compare with the first image of the next one, so every image is seen once.
+    Images are read in the order (pair_id, step), batch by batch, and go through VGG19 once;
+    Grams are taken a chunk of images at a time (`gram_chunk_size`) and the last Gram of
+    each chunk is kept to compare with the first image of the next one.
     Returns pair_id, criterion, step, t_from, t_to, <layer> (raw E_l), total.
     """
     import torch
@@ -220,16 +237,17 @@ def walk_style_losses(extractor, images, index, layers, layer_weights, normalisa
     if len(rows) and (rows.min() < 0 or rows.max() >= len(images)):
         raise StylepathError("the index points outside images.npy; re-run `stylepath interpolate`")
     values = {layer: [] for layer in layers}
-    previous = None
+    previous = {layer: None for layer in layers}  # Gram of the last image seen, 1 x N x N
     for start in tqdm(range(0, len(rows), batch_size), desc="style loss", unit="batch"):
         pixels = np.asarray(images[rows[start : start + batch_size]])
         batch = torch.from_numpy(pixels).to(device).permute(0, 3, 1, 2).float() / 255.0
-        grams = extractor(batch)
-        for layer in layers:
-            current, n_positions = grams[layer]
-            both = current if previous is None else torch.cat([previous[layer], current])
-            values[layer].append(layer_loss(both[1:], both[:-1], n_positions, normalisation).cpu().numpy())
-        previous = {layer: grams[layer][0][-1:] for layer in layers}
+        for layer, features in extractor.features(batch).items():
+            n_positions = features.shape[2] * features.shape[3]
+            for chunk in features.split(gram_chunk_size(features)):
+                current = gram(chunk)
+                both = current if previous[layer] is None else torch.cat([previous[layer], current])
+                values[layer].append(layer_loss(both[1:], both[:-1], n_positions, normalisation).cpu().numpy())
+                previous[layer] = current[-1:]
     pair_id, step, t = index["pair_id"].to_numpy(), index["step"].to_numpy(), index["t"].to_numpy()
     same_walk = (pair_id[1:] == pair_id[:-1]) & (step[1:] == step[:-1] + 1)
     table = pd.DataFrame(
