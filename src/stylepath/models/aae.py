@@ -90,7 +90,10 @@ class AAE(Autoencoder):
         step to fool it; returns disc_loss, gen_loss, disc_accuracy (detached)."""
         optimisers["discriminator"].zero_grad(set_to_none=True)
         with autocast():
-            z = self.encode(x)[0].detach().float()
+            # The codes, once: the discriminator step leaves the encoder unchanged, so the
+            # encoder step below reuses them (and their graph).
+            codes = self.encode(x)[0]
+            z = codes.detach().float()
             z_prior = torch.randn_like(z)
             real_logits = self.discriminator(z_prior).float()
             fake_logits = self.discriminator(z).float()
@@ -103,7 +106,7 @@ class AAE(Autoencoder):
 
         optimisers["generator"].zero_grad(set_to_none=True)
         with autocast():
-            fake_logits = self.discriminator(self.encode(x)[0]).float()
+            fake_logits = self.discriminator(codes).float()
             gen_loss = F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
         gen_loss.backward()
         optimisers["generator"].step()
