@@ -14,9 +14,9 @@ Throughput is decoded walk images per second in every case (the same images).
 import numpy as np
 import pandas as pd
 import torch
+from timing import interleaved_seconds, median, quiet
 
 from stylepath.style_loss import GramExtractor, layer_loss, resolve_layer_weights, vgg19_features, walk_style_losses
-from timing import interleaved_seconds, median, quiet
 
 
 def make_walks(n_pairs: int, steps: int, size: int, seed: int = 0) -> tuple[np.ndarray, pd.DataFrame]:

@@ -24,11 +24,11 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from timing import environment, median, quiet, synchronize
 
 import stylepath.train
 from stylepath.models import build_model
 from stylepath.models.inputs import to_model_input
-from timing import environment, median, quiet, synchronize
 
 N_STYLES = 4
 

@@ -24,11 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import torch
-
 import bench_style_loss
 import bench_training
 import bench_workflow
+import torch
 from timing import REPO, environment, load_average, load_config, model_settings, print_table, verdict
 
 IMAGE_SIZE = 64  # px of the style-loss and training figures (the study's size), whatever config.yaml says
@@ -108,8 +107,9 @@ def training_section(config: dict, label: str, device, size: dict, threads: int,
             )
             first = first or result
             rate, ratio = result["images_per_s"], result["vs_bare"]
+            rates = [f"{rate[kind]:.1f}" for kind in ("pipeline", "step", "bare")]
             rows.append([
-                name, f"{rate['pipeline']:.1f}", f"{rate['step']:.1f}", f"{rate['bare']:.1f}", f"{result['vs_step']:.2f}x",
+                name, *rates, f"{result['vs_step']:.2f}x",
                 f"{ratio:.2f}x", f">= {TRAINING_TARGET:g}x", verdict(ratio, TRAINING_TARGET),
             ])  # fmt: skip
             if ratio < TRAINING_TARGET:

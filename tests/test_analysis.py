@@ -72,13 +72,35 @@ def run(*argv):
 
 
 def analyse(directory, model, latents, settings):
-    out = {name: directory / model / name for name in
-           ["pca_components.parquet", "pca_projections.parquet", "shape.json",
-            "clustering_scores.parquet", "cluster_labels.parquet"]}
-    run("analyse", "--settings", json.dumps(settings), "--model", model, "--latents", latents,
-        "--pca", out["pca_components.parquet"], "--projections", out["pca_projections.parquet"],
-        "--shape", out["shape.json"], "--scores", out["clustering_scores.parquet"],
-        "--labels", out["cluster_labels.parquet"])
+    out = {
+        name: directory / model / name
+        for name in [
+            "pca_components.parquet",
+            "pca_projections.parquet",
+            "shape.json",
+            "clustering_scores.parquet",
+            "cluster_labels.parquet",
+        ]
+    }
+    run(
+        "analyse",
+        "--settings",
+        json.dumps(settings),
+        "--model",
+        model,
+        "--latents",
+        latents,
+        "--pca",
+        out["pca_components.parquet"],
+        "--projections",
+        out["pca_projections.parquet"],
+        "--shape",
+        out["shape.json"],
+        "--scores",
+        out["clustering_scores.parquet"],
+        "--labels",
+        out["cluster_labels.parquet"],
+    )
     return out
 
 
@@ -180,7 +202,9 @@ def test_bootstrap_is_reproducible_for_a_seed_and_differs_for_another():
 
     def intervals(seed):
         indices = analysis.bootstrap_indices(len(x), 50, seed)
-        return pd.DataFrame(analysis.scores_with_intervals(styles, clusters, silhouettes, indices, 0.9, analysis.metric_names("kmeans")))
+        return pd.DataFrame(
+            analysis.scores_with_intervals(styles, clusters, silhouettes, indices, 0.9, analysis.metric_names("kmeans"))
+        )
 
     first, again, other = intervals(0), intervals(0), intervals(1)
     pd.testing.assert_frame_equal(first, again)
@@ -207,8 +231,12 @@ def test_analyse_writes_the_documented_tables(analysed, config):
     n_components = config["analysis"]["pca_components"]
 
     components = pd.read_parquet(out["pca_components.parquet"])
-    assert list(components.columns) == ["component", "explained_variance", "explained_variance_ratio",
-                                        "cumulative_ratio"] + [f"loading_{j}" for j in range(DIM)]
+    assert list(components.columns) == [
+        "component",
+        "explained_variance",
+        "explained_variance_ratio",
+        "cumulative_ratio",
+    ] + [f"loading_{j}" for j in range(DIM)]
     assert list(components["component"]) == list(range(1, n_components + 1))
     assert np.all(np.diff(components["explained_variance"]) <= 0)
     np.testing.assert_allclose(np.linalg.norm(components.filter(like="loading_"), axis=1), 1.0)
@@ -257,17 +285,36 @@ def test_summary_reads_the_study_findings_off_the_fake_models(analysed, tmp_path
     models = list(MODELS)
     outputs = analysed["outputs"]
     parquet, csv = tmp_path / "summary.parquet", tmp_path / "summary.csv"
-    run("summarise-analysis", "--settings", json.dumps({"models": models}),
-        "--shapes", *[outputs[m]["shape.json"] for m in models],
-        "--scores", *[outputs[m]["clustering_scores.parquet"] for m in models],
-        "--latents", *[analysed["latents"][m] for m in models],
-        "--out-parquet", parquet, "--out-csv", csv)
+    run(
+        "summarise-analysis",
+        "--settings",
+        json.dumps({"models": models}),
+        "--shapes",
+        *[outputs[m]["shape.json"] for m in models],
+        "--scores",
+        *[outputs[m]["clustering_scores.parquet"] for m in models],
+        "--latents",
+        *[analysed["latents"][m] for m in models],
+        "--out-parquet",
+        parquet,
+        "--out-csv",
+        csv,
+    )
     summary = pd.read_parquet(parquet).set_index("model")
     assert list(summary.index) == models
     pd.testing.assert_frame_equal(pd.read_csv(csv).set_index("model"), summary, check_dtype=False)
-    for column in ["sphericity", "condition_ratio", "effective_dim_fraction", "best_ari", "best_ari_algorithm",
-                   "best_ari_space", "kmeans_latent_ari", "kmeans_pca_nmi", "style_latent_silhouette",
-                   "mean_recon_mse"]:
+    for column in [
+        "sphericity",
+        "condition_ratio",
+        "effective_dim_fraction",
+        "best_ari",
+        "best_ari_algorithm",
+        "best_ari_space",
+        "kmeans_latent_ari",
+        "kmeans_pca_nmi",
+        "style_latent_silhouette",
+        "mean_recon_mse",
+    ]:
         assert column in summary.columns
     # AAE-like: spherical; TVAE-like: clustered by style; VAE-like: oblong and not clustered.
     assert summary["sphericity"].idxmax() == "aae" and summary.loc["aae", "sphericity"] > 0.9
@@ -282,9 +329,12 @@ def test_summary_reads_the_study_findings_off_the_fake_models(analysed, tmp_path
 def test_summary_refuses_files_in_the_wrong_order(analysed):
     outputs = analysed["outputs"]
     with pytest.raises(StylepathError, match="order"):
-        summarise(["aae", "tvae"], [outputs["tvae"]["shape.json"], outputs["aae"]["shape.json"]],
-                  [outputs["tvae"]["clustering_scores.parquet"], outputs["aae"]["clustering_scores.parquet"]],
-                  [analysed["latents"]["tvae"], analysed["latents"]["aae"]])
+        summarise(
+            ["aae", "tvae"],
+            [outputs["tvae"]["shape.json"], outputs["aae"]["shape.json"]],
+            [outputs["tvae"]["clustering_scores.parquet"], outputs["aae"]["clustering_scores.parquet"]],
+            [analysed["latents"]["tvae"], analysed["latents"]["aae"]],
+        )
 
 
 def assert_png(path, min_width):
@@ -296,19 +346,40 @@ def assert_png(path, min_width):
 def test_figure_commands_write_pngs(analysed, config, tmp_path):
     settings = json.dumps({"figures": config["figures"]})
     out = analysed["outputs"]["tvae"]
-    run("plot-analysis", "--settings", settings, "--model", "tvae", "--shape", out["shape.json"],
-        "--projections", out["pca_projections.parquet"], "--scores", out["clustering_scores.parquet"],
-        "--labels", out["cluster_labels.parquet"], "--out", tmp_path / "tvae.png")
+    run(
+        "plot-analysis",
+        "--settings",
+        settings,
+        "--model",
+        "tvae",
+        "--shape",
+        out["shape.json"],
+        "--projections",
+        out["pca_projections.parquet"],
+        "--scores",
+        out["clustering_scores.parquet"],
+        "--labels",
+        out["cluster_labels.parquet"],
+        "--out",
+        tmp_path / "tvae.png",
+    )
     assert_png(tmp_path / "tvae.png", 300)
 
     models = list(MODELS)
     outputs = analysed["outputs"]
     figures = {name: tmp_path / f"{name}.png" for name in ["spectra", "sphericity", "heatmap", "pca-grid"]}
-    run("plot-analysis-summary", "--settings", settings,
-        "--shapes", *[outputs[m]["shape.json"] for m in models],
-        "--scores", *[outputs[m]["clustering_scores.parquet"] for m in models],
-        "--projections", *[outputs[m]["pca_projections.parquet"] for m in models],
-        *[arg for name, path in figures.items() for arg in (f"--{name}", path)])
+    run(
+        "plot-analysis-summary",
+        "--settings",
+        settings,
+        "--shapes",
+        *[outputs[m]["shape.json"] for m in models],
+        "--scores",
+        *[outputs[m]["clustering_scores.parquet"] for m in models],
+        "--projections",
+        *[outputs[m]["pca_projections.parquet"] for m in models],
+        *[arg for name, path in figures.items() for arg in (f"--{name}", path)],
+    )
     for path in figures.values():
         assert_png(path, 200)
 
@@ -323,8 +394,10 @@ def test_bad_latent_tables_are_user_errors(tmp_path, analysed):
         analysis.read_latents(missing)
 
     ragged = tmp_path / "ragged.parquet"
-    pq.write_table(pa.table({"image_id": ["a", "b"], "style": ["x", "y"], "split": ["train"] * 2,
-                             "z": [[0.0, 1.0], [0.0]]}), ragged)
+    pq.write_table(
+        pa.table({"image_id": ["a", "b"], "style": ["x", "y"], "split": ["train"] * 2, "z": [[0.0, 1.0], [0.0]]}),
+        ragged,
+    )
     with pytest.raises(StylepathError, match="different length"):
         analysis.read_latents(ragged)
 

@@ -2,9 +2,8 @@
 
 import pytest
 import yaml
-from snakemake.utils import validate
 from snakemake.exceptions import WorkflowError
-
+from snakemake.utils import validate
 from workflow_utils import REPO, copy_workflow, snakemake, tiny_config
 
 SCHEMA = str(REPO / "workflow" / "schemas" / "config.schema.yaml")

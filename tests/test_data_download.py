@@ -27,13 +27,9 @@ def test_fetch_downloads_verifies_and_records(file_server, tmp_path):
 
 def test_fetch_without_sum_records_it_and_says_so(file_server, tmp_path, caplog):
     file_server.files["/data.bin"] = DATA
-    record = fetch(
-        file_server.url("/data.bin"), tmp_path / "data.bin", None, sha256_key="dataset.artbench.sha256"
-    )
+    record = fetch(file_server.url("/data.bin"), tmp_path / "data.bin", None, sha256_key="dataset.artbench.sha256")
     assert record["sha256"] == SUM and not record["sha256_checked"] and record["expected_sha256"] is None
-    assert (
-        "no sha256 given" in caplog.text and SUM in caplog.text and "dataset.artbench.sha256" in caplog.text
-    )
+    assert "no sha256 given" in caplog.text and SUM in caplog.text and "dataset.artbench.sha256" in caplog.text
 
 
 def test_fetch_resumes_after_the_connection_drops(file_server, tmp_path):
@@ -77,9 +73,7 @@ def test_checksum_mismatch_fails_cleanly(file_server, tmp_path):
     other.write_bytes(b"keep me")
     wrong = "0" * 64
     with pytest.raises(StylepathError) as error:
-        fetch(
-            file_server.url("/data.bin"), tmp_path / "data.bin", wrong, sha256_key="dataset.artbench.sha256"
-        )
+        fetch(file_server.url("/data.bin"), tmp_path / "data.bin", wrong, sha256_key="dataset.artbench.sha256")
     message = str(error.value)
     assert file_server.url("/data.bin") in message and wrong in message and SUM in message
     assert "dataset.artbench.sha256" in message

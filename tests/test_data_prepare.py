@@ -96,9 +96,7 @@ def painting_folder(tmp_path):
     save(Image.new("CMYK", (64, 48), (0, 255, 255, 0)), imp / "cmyk.jpg")  # red in CMYK
     save(Image.fromarray(np.full((40, 60), 257 * 100, np.uint16)), imp / "deep.png")  # I;16: 100 in 8 bits
     whole = io.BytesIO()
-    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(
-        whole, "JPEG"
-    )
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(whole, "JPEG")
     (imp / "broken.jpg").write_bytes(whole.getvalue()[: len(whole.getvalue()) // 2])  # truncated
     (imp / "notes.txt").write_text("not an image")
     (imp / ".DS_Store").write_bytes(b"\0\0")  # hidden: ignored
@@ -128,19 +126,12 @@ def test_folder_source_reads_every_mode_and_skips_bad_files(tmp_path, painting_f
     assert pixel["transparent.png"].min() == 255  # alpha composited on white
     assert np.array_equal(pixel["deep.png"], np.full((32, 32, 3), 100))  # 16-bit scaled to 8-bit
     grey = pixel["grey.png"]
-    assert (
-        (grey[..., 0] == grey[..., 1]).all() and (grey[..., 1] == grey[..., 2]).all() and grey[0, 0, 0] == 90
-    )
+    assert (grey[..., 0] == grey[..., 1]).all() and (grey[..., 1] == grey[..., 2]).all() and grey[0, 0, 0] == 90
     assert tuple(pixel["palette.png"][5, 5]) == (200, 30, 40)
     r, g, b = pixel["cmyk.jpg"].reshape(-1, 3).mean(0)
     assert r > 200 and g < 60 and b < 60
     rotated = pixel["rotated.jpg"].astype(int)  # upright: red on top, blue below
-    assert (
-        rotated[2, 16, 0] > 200
-        and rotated[2, 16, 2] < 60
-        and rotated[29, 16, 2] > 200
-        and rotated[29, 16, 0] < 60
-    )
+    assert rotated[2, 16, 0] > 200 and rotated[2, 16, 2] < 60 and rotated[29, 16, 2] > 200 and rotated[29, 16, 0] < 60
     skipped = {item["image_id"].split("/")[-1]: item["reason"] for item in report["skipped"]}
     assert set(skipped) == {"broken.jpg", "notes.txt"}
     assert "truncated" in skipped["broken.jpg"] and skipped["notes.txt"].startswith("UnidentifiedImageError")
@@ -151,9 +142,7 @@ def test_folder_source_reads_every_mode_and_skips_bad_files(tmp_path, painting_f
 
 def test_folder_cap_counts_only_readable_images(painting_folder):
     folder = {"path": str(painting_folder), "csv": None}
-    dataset = dataset_block(
-        source="folder", styles=["impressionism", "realism"], max_per_style=5, folder=folder
-    )
+    dataset = dataset_block(source="folder", styles=["impressionism", "realism"], max_per_style=5, folder=folder)
     images, metadata, report = prepare(dataset, seed=3)
     assert metadata.groupby("style").size().to_dict() == {"impressionism": 5, "realism": 4}
     assert len(images) == 9

@@ -83,16 +83,12 @@ def test_artbench_download_and_prepare(file_server, tmp_path, artbench_tar):
     ) in file_server.requests
     (record,) = manifest["downloads"]
     assert record["sha256"] == hashlib.sha256(artbench_tar).hexdigest() and not record["sha256_checked"]
-    assert (
-        folder / "artbench-10-imagefolder-split.tar"
-    ).read_bytes() == artbench_tar  # kept for re-extraction
+    assert (folder / "artbench-10-imagefolder-split.tar").read_bytes() == artbench_tar  # kept for re-extraction
     assert manifest["counts"] == {
         "impressionism": {"train": 3, "test": 1},
         "realism": {"train": 3, "test": 1},
     }
-    assert len(manifest["images"]) == 8 and all(
-        (folder / image["path"]).is_file() for image in manifest["images"]
-    )
+    assert len(manifest["images"]) == 8 and all((folder / image["path"]).is_file() for image in manifest["images"])
     assert not list(folder.rglob("baroque*"))  # only the configured styles are extracted
 
     dataset = dataset_block("artbench", ["impressionism", "realism"], tmp_path / "resources")
@@ -209,12 +205,9 @@ def test_wikiart_streams_shards_keeping_only_the_configured_styles(hub, tmp_path
     assert first.parent.name == "impressionism" and first.read_bytes() == encoded((250, 0, 0), "PNG")
     assert not list(folder.glob("*.parquet*"))  # every shard deleted once filtered
     assert all(
-        d["sha256_checked"] and d["expected_sha256_from"] == "hub" and d["deleted"]
-        for d in manifest["downloads"]
+        d["sha256_checked"] and d["expected_sha256_from"] == "hub" and d["deleted"] for d in manifest["downloads"]
     )
-    assert [d["kept"] for d in manifest["downloads"]] == [3, 2] and [
-        d["rows"] for d in manifest["downloads"]
-    ] == [5, 4]
+    assert [d["kept"] for d in manifest["downloads"]] == [3, 2] and [d["rows"] for d in manifest["downloads"]] == [5, 4]
 
     dataset = dataset_block("wikiart", ["impressionism", "realism"], tmp_path)
     images, metadata, _ = prepare(dataset, seed=0, manifest_path=str(manifest_path))
@@ -230,9 +223,7 @@ def test_wikiart_streams_shards_keeping_only_the_configured_styles(hub, tmp_path
 def test_wikiart_resumes_after_a_failed_shard_and_honours_max_shards(hub, tmp_path):
     manifest_path = tmp_path / "wikiart" / "manifest.json"
     bad = {"train-00001-of-00002.parquet": "f" * 64}
-    with pytest.raises(
-        SystemExit, match=r"sha256 mismatch.*train-00001-of-00002.parquet.*expected f{64} \(config\)"
-    ):
+    with pytest.raises(SystemExit, match=r"sha256 mismatch.*train-00001-of-00002.parquet.*expected f{64} \(config\)"):
         download(wikiart_settings(hub, sha256=bad), manifest_path)
     assert not manifest_path.exists()
     progress = json.loads((manifest_path.parent / "progress.json").read_text())

@@ -9,12 +9,12 @@ import pyarrow.parquet as pq
 import pytest
 import torch
 from PIL import Image
+from test_models import STYLES, make_paintings, write_dataset
 
 from stylepath import cli
 from stylepath.figures.reconstructions import choose_images, reconstruction_figure
 from stylepath.models import build_model, save_model
 from stylepath.models.inputs import to_model_input
-from test_models import STYLES, make_paintings, write_dataset
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ import tomllib
 import yaml
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
-
 from workflow_utils import REPO
 
 # PyPI name -> conda-forge name, where they differ.

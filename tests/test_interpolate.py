@@ -132,8 +132,9 @@ def test_a_paired_image_missing_from_the_latents_is_a_clear_error():
 
 
 def test_command_decodes_a_real_model_between_posterior_means(tmp_path):
-    from stylepath.models import build_model, save_model
     from test_pairs import write_latents
+
+    from stylepath.models import build_model, save_model
 
     torch.manual_seed(0)
     model = build_model("vae", {"latent_dim": 4}, image_size=SIZE).eval()

@@ -1,4 +1,5 @@
-"""The workflow lints clean (`snakemake --lint`) and is formatted (`snakefmt --check`)."""
+"""The workflow lints clean (`snakemake --lint`) and is formatted (`snakefmt --check`); the Python
+code passes `ruff check` and `ruff format --check` (rules in pyproject.toml)."""
 
 import subprocess
 import sys
@@ -19,6 +20,19 @@ def test_snakemake_lint_is_clean():
 def test_snakefmt_check_passes():
     files = ["Snakefile", *sorted(str(p) for p in (REPO / "workflow" / "rules").glob("*.smk"))]
     result = run(sys.executable, "-m", "snakefmt", "--check", *files)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+PYTHON_CODE = ["src", "tests", "benchmarks"]
+
+
+def test_ruff_check_passes():
+    result = run(sys.executable, "-m", "ruff", "check", *PYTHON_CODE)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_check_passes():
+    result = run(sys.executable, "-m", "ruff", "format", "--check", *PYTHON_CODE)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -7,13 +7,13 @@ import pandas as pd
 import pytest
 import torch
 from PIL import Image
+from test_interpolate import BlendDecoder, BlobDecoder
 
 from stylepath import cli
 from stylepath.interpolate import decode_trajectories
 from stylepath.patterns import cross_dissolve_index, curve_statistics, label_curve, mean_curves, t_band
 from stylepath.patterns_summary import summarise
 from stylepath.style_loss import gram, layer_loss
-from test_interpolate import BlendDecoder, BlobDecoder
 
 RULE = {
     "flat_cv": 0.05,

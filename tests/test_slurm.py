@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-
 from workflow_utils import SNAKEMAKE, copy_workflow, tiny_config
 
 pytestmark = pytest.mark.slurm

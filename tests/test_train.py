@@ -8,13 +8,13 @@ import pandas as pd
 import pytest
 import torch
 from PIL import Image
+from test_models import write_dataset
 
 import stylepath.models.vae
 import stylepath.train
 from stylepath import cli
 from stylepath.figures.training import training_figure
 from stylepath.models import load_model
-from test_models import write_dataset
 
 OWN_SETTINGS = {
     "ae": {},

@@ -8,7 +8,6 @@ import copy
 
 import pandas as pd
 import pytest
-
 from workflow_utils import copy_workflow, planned_jobs, snakemake, tiny_config, write_config
 
 pytestmark = pytest.mark.workflow
@@ -65,9 +64,9 @@ def test_interpolation_steps_rerun_trajectories_only(workdir):
 
 def test_figure_setting_reruns_figures_only(workdir):
     jobs = changed(workdir, lambda c: c["figures"].update(dpi=61))
-    assert jobs == per_model(
-        "plot_training", "plot_reconstructions", "plot_analysis", "plot_trajectories"
-    ) | single("plot_analysis_summary", "plot_patterns_summary")
+    assert jobs == per_model("plot_training", "plot_reconstructions", "plot_analysis", "plot_trajectories") | single(
+        "plot_analysis_summary", "plot_patterns_summary"
+    )
 
 
 def test_one_models_hyperparameter_reruns_that_model_only(workdir):

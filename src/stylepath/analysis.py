@@ -58,9 +58,7 @@ def read_latents(path):
         raise StylepathError(f"cannot read latent table {path}: {error}; re-run `stylepath encode`") from error
     missing = {"image_id", "style", "split", "z"} - set(table.column_names)
     if missing:
-        raise StylepathError(
-            f"{path} lacks column(s) {sorted(missing)}; it must be written by `stylepath encode`"
-        )
+        raise StylepathError(f"{path} lacks column(s) {sorted(missing)}; it must be written by `stylepath encode`")
     column = table.column("z").combine_chunks()
     is_list = pa.types.is_list(column.type) or pa.types.is_fixed_size_list(column.type)
     if table.num_rows == 0 or not is_list or column.null_count:
@@ -336,7 +334,9 @@ def cluster_and_score(model, meta, spaces, settings, seed):
         x = spaces[space]
         clusters = cluster_labels(algorithm, x, n_styles, seed, settings["hdbscan_min_cluster_size"])
         silhouettes = point_silhouettes(x, clusters)
-        rows = scores_with_intervals(styles, clusters, silhouettes, indices, settings["confidence"], metric_names(algorithm))
+        rows = scores_with_intervals(
+            styles, clusters, silhouettes, indices, settings["confidence"], metric_names(algorithm)
+        )
         n_clusters = len(np.unique(clusters[clusters >= 0]))
         score_rows += [{"algorithm": algorithm, "space": space, **r, "n_clusters": n_clusters} for r in rows]
         label_tables.append(

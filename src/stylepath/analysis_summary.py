@@ -23,8 +23,13 @@ def best_ari(scores):
     """The (algorithm, space) whose clusters agree best with the styles (highest ARI), as a dict."""
     ari = scores[scores["metric"] == "ari"]
     if ari.empty or ari["value"].isna().all():
-        return {"best_ari": np.nan, "best_ari_ci_low": np.nan, "best_ari_ci_high": np.nan,
-                "best_ari_algorithm": None, "best_ari_space": None}
+        return {
+            "best_ari": np.nan,
+            "best_ari_ci_low": np.nan,
+            "best_ari_ci_high": np.nan,
+            "best_ari_algorithm": None,
+            "best_ari_space": None,
+        }
     best = ari.loc[ari["value"].idxmax()]
     return {
         "best_ari": best["value"],
@@ -84,8 +89,12 @@ def summarise(models, shape_paths, score_paths, latent_paths):
 
 
 def add_arguments(parser):
-    parser.add_argument("--shapes", nargs="+", required=True, help="analysis/<model>/shape.json, in the order of models")
-    parser.add_argument("--scores", nargs="+", required=True, help="analysis/<model>/clustering_scores.parquet, same order")
+    parser.add_argument(
+        "--shapes", nargs="+", required=True, help="analysis/<model>/shape.json, in the order of models"
+    )
+    parser.add_argument(
+        "--scores", nargs="+", required=True, help="analysis/<model>/clustering_scores.parquet, same order"
+    )
     parser.add_argument("--latents", nargs="+", required=True, help="latents/<model>.parquet, same order")
     parser.add_argument("--out-parquet", required=True, help="out: summary table (Parquet)")
     parser.add_argument("--out-csv", required=True, help="out: the same table as CSV")

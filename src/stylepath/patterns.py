@@ -251,8 +251,7 @@ def main(args) -> None:
     images = np.load(args.images, mmap_mode="r")
     if len(index) != len(images):
         raise StylepathError(
-            f"{args.index} has {len(index)} rows but {args.images} {len(images)} images; "
-            "re-run `stylepath interpolate`"
+            f"{args.index} has {len(index)} rows but {args.images} {len(images)} images; re-run `stylepath interpolate`"
         )
     if losses.empty:
         raise StylepathError(f"{args.style_loss} is empty; re-run `stylepath style-loss`")

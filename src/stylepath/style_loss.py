@@ -293,8 +293,7 @@ def main(args) -> None:
     index = pd.read_parquet(args.index)
     if len(index) != len(images):
         raise StylepathError(
-            f"{args.index} has {len(index)} rows but {args.images} {len(images)} images; "
-            "re-run `stylepath interpolate`"
+            f"{args.index} has {len(index)} rows but {args.images} {len(images)} images; re-run `stylepath interpolate`"
         )
     features, weights_id = vgg19_features(settings["weights"], seed)
     if settings["weights"] == "random":

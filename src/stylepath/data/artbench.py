@@ -40,9 +40,7 @@ EXTRACTED = "extracted"
 def check_styles(styles) -> None:
     unknown = sorted(set(styles) - set(STYLES))
     if unknown:
-        raise StylepathError(
-            f"ArtBench-10 has no style {unknown}; its styles are {list(STYLES)}. Fix dataset.styles."
-        )
+        raise StylepathError(f"ArtBench-10 has no style {unknown}; its styles are {list(STYLES)}. Fix dataset.styles.")
 
 
 def parse_member(name: str):

@@ -101,9 +101,7 @@ def download_part(url: str, part: Path) -> None:
         try:
             with open_url(url, {"Range": f"bytes={start}-"} if start else None) as response:
                 if start and response.status != 206:
-                    log.info(
-                        "%s ignored the range request (HTTP %s): restarting from byte 0", url, response.status
-                    )
+                    log.info("%s ignored the range request (HTTP %s): restarting from byte 0", url, response.status)
                     start = 0
                 elif start and content_range_start(response.headers.get("Content-Range")) != start:
                     log.info(
@@ -117,9 +115,7 @@ def download_part(url: str, part: Path) -> None:
                 length = response.headers.get("Content-Length")
                 total = start + int(length) if length is not None else None
                 name = part.name.removesuffix(".part")
-                progress = tqdm(
-                    total=total, initial=start, unit="B", unit_scale=True, desc=name, mininterval=2.0
-                )
+                progress = tqdm(total=total, initial=start, unit="B", unit_scale=True, desc=name, mininterval=2.0)
                 with open(part, "ab" if start else "wb") as f, progress as bar:
                     while chunk := response.read(CHUNK_BYTES):
                         f.write(chunk)
@@ -229,10 +225,7 @@ def unsafe_reason(member: tarfile.TarInfo) -> str | None:
     if member.issym() or member.islnk():
         link = PurePosixPath(member.linkname)
         resolved = link if member.islnk() else path.parent / link  # hard links are relative to the root
-        if (
-            member.linkname.startswith(("/", "\\"))
-            or ".." in PurePosixPath(posixpath.normpath(resolved)).parts
-        ):
+        if member.linkname.startswith(("/", "\\")) or ".." in PurePosixPath(posixpath.normpath(resolved)).parts:
             return f"is a link to {member.linkname!r}, outside the target"
     if member.isdev():
         return "is a device file"
@@ -251,8 +244,7 @@ def safe_extract(archive, target, select) -> list[str]:
             return extract_checked(tar, archive, target, select)
     except tarfile.TarError as error:
         raise StylepathError(
-            f"cannot read the archive {archive} ({error}): it is damaged or not a tar. "
-            "Delete it and download it again."
+            f"cannot read the archive {archive} ({error}): it is damaged or not a tar. Delete it and download it again."
         ) from error
 
 
@@ -299,7 +291,7 @@ def main(args) -> None:
             f"nothing to download for source {source!r}: only artbench and wikiart are downloaded "
             "(synthetic is generated, folder is read in place)."
         )
-    manifest["created"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    manifest["created"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     manifest["stylepath_version"] = __version__
     manifest["settings"] = settings
     write_json(manifest, args.manifest)

@@ -38,9 +38,7 @@ def from_folder(root: Path, styles) -> tuple[list[dict], list[str]]:
         for path in sorted(p for directory in found.get(style, []) for p in directory.rglob("*")):
             relative = path.relative_to(root)
             if path.is_file() and not any(part.startswith(".") for part in relative.parts):
-                images.append(
-                    {"image_id": relative.as_posix(), "style": style, "path": path, "source": str(path)}
-                )
+                images.append({"image_id": relative.as_posix(), "style": style, "path": path, "source": str(path)})
     return images, sorted(set(found) - set(styles))
 
 
@@ -56,9 +54,7 @@ def from_csv(csv: Path, styles) -> tuple[list[dict], list[str]]:
         )
     duplicated = sorted(table["path"][table["path"].duplicated()].unique())
     if duplicated:
-        raise StylepathError(
-            f"{csv} lists these paths more than once: {duplicated[:5]}. Keep one row per image."
-        )
+        raise StylepathError(f"{csv} lists these paths more than once: {duplicated[:5]}. Keep one row per image.")
     table["style"] = table["style"].map(style_name)
     images = [
         {

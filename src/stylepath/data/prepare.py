@@ -39,14 +39,10 @@ def candidates_from_manifest(manifest_path: str, dataset: dict) -> list[dict]:
         )
     path = Path(manifest_path)
     if not path.is_file():
-        raise StylepathError(
-            f"download manifest {path} does not exist: run `stylepath download` for {source} first."
-        )
+        raise StylepathError(f"download manifest {path} does not exist: run `stylepath download` for {source} first.")
     manifest = read_json(path)
     if manifest.get("source") != source:
-        raise StylepathError(
-            f"{path} is a {manifest.get('source')} manifest, but dataset.source is {source}."
-        )
+        raise StylepathError(f"{path} is a {manifest.get('source')} manifest, but dataset.source is {source}.")
     missing = sorted(set(dataset["styles"]) - set(manifest.get("styles", [])))
     if missing:
         raise StylepathError(
@@ -135,9 +131,7 @@ def split(styles: list[str], val_fraction: float, seed: int) -> np.ndarray:
     for style in sorted(set(styles)):
         rows = np.flatnonzero(styles == style)
         if len(rows) < 2:
-            raise StylepathError(
-                f"style {style} has {len(rows)} image, too few for a train/val split. Add images."
-            )
+            raise StylepathError(f"style {style} has {len(rows)} image, too few for a train/val split. Add images.")
         n_val = min(len(rows) - 1, max(1, int(np.ceil(val_fraction * len(rows) - 1e-9))))
         rng = np.random.default_rng([seed, zlib.crc32(style.encode()), 1])
         labels[rng.choice(rows, size=n_val, replace=False)] = "val"
@@ -160,9 +154,7 @@ def prepare(dataset: dict, seed: int, manifest_path: str = ""):
     rows, arrays, skipped = [], [], []
     with tqdm(total=to_visit, desc="images", unit="img", mininterval=2.0) as progress:
         for style in sorted(styles):
-            kept, style_arrays, style_skipped = decode_style(
-                by_style[style], style, size, cap, seed, progress
-            )
+            kept, style_arrays, style_skipped = decode_style(by_style[style], style, size, cap, seed, progress)
             rows += kept
             arrays += style_arrays
             skipped += style_skipped

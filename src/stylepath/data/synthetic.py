@@ -100,9 +100,7 @@ def hsv_to_rgb(h, s, v) -> np.ndarray:
     return np.stack([r, g, b], axis=-1)
 
 
-def region_colours(
-    regions: np.ndarray, tone: np.ndarray, palette: np.ndarray, tone_weight: float
-) -> np.ndarray:
+def region_colours(regions: np.ndarray, tone: np.ndarray, palette: np.ndarray, tone_weight: float) -> np.ndarray:
     """Colour per pixel: the region's palette colour, brightened or darkened by the layout tone."""
     base = palette[regions % len(palette)]
     return base * ((1 - tone_weight) + tone_weight * 2 * tone[..., None]).clip(0, 1.6)

@@ -63,9 +63,7 @@ def style_ids(styles) -> dict[str, int]:
     """Class id of each configured style; raises for names WikiArt does not have."""
     unknown = sorted(set(styles) - set(STYLES))
     if unknown:
-        raise StylepathError(
-            f"WikiArt has no style {unknown}; its styles are {list(STYLES)}. Fix dataset.styles."
-        )
+        raise StylepathError(f"WikiArt has no style {unknown}; its styles are {list(STYLES)}. Fix dataset.styles.")
     return {style: STYLES.index(style) for style in styles}
 
 
@@ -77,9 +75,7 @@ def resolve_revision(endpoint: str, repo: str, revision: str) -> str:
     info, _ = fetch_json(f"{endpoint}/api/datasets/{repo}/revision/{quote(revision, safe='')}")
     sha = info.get("sha") if isinstance(info, dict) else None
     if not sha:
-        raise StylepathError(
-            f"the Hub did not give a commit for {repo}@{revision}. Check dataset.wikiart.revision."
-        )
+        raise StylepathError(f"the Hub did not give a commit for {repo}@{revision}. Check dataset.wikiart.revision.")
     return sha
 
 
@@ -96,9 +92,7 @@ def list_shards(endpoint: str, repo: str, sha: str) -> list[dict]:
         if e.get("type") == "file" and e["path"].endswith(".parquet")
     ]
     if not shards:
-        raise StylepathError(
-            f"no parquet shards under data/ in {repo}@{sha}. Check dataset.wikiart.repo and revision."
-        )
+        raise StylepathError(f"no parquet shards under data/ in {repo}@{sha}. Check dataset.wikiart.repo and revision.")
     return sorted(shards, key=lambda shard: shard["path"])
 
 
@@ -124,8 +118,7 @@ def keep_styles(shard: Path, folder: Path, ids: dict[str, int]) -> tuple[int, li
     missing = {"image", "style"} - set(parquet.schema_arrow.names)
     if missing:
         raise StylepathError(
-            f"{shard.name} lacks columns {sorted(missing)}: not the huggan/wikiart layout. "
-            "Check dataset.wikiart.repo."
+            f"{shard.name} lacks columns {sorted(missing)}: not the huggan/wikiart layout. Check dataset.wikiart.repo."
         )
     row, kept = 0, []
     for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=["image", "style"]):
@@ -139,9 +132,7 @@ def keep_styles(shard: Path, folder: Path, ids: dict[str, int]) -> tuple[int, li
                 relative = f"{style}/{shard.stem}_{row + offset:05d}{image_suffix(data, stored)}"
                 with atomic_path(folder / relative) as tmp:
                     tmp.write_bytes(data)
-                kept.append(
-                    {"path": relative, "style": style, "source": f"wikiart:{shard.name}#row={row + offset}"}
-                )
+                kept.append({"path": relative, "style": style, "source": f"wikiart:{shard.name}#row={row + offset}"})
         row += len(styles)
     return row, kept
 
@@ -175,9 +166,7 @@ def download(settings: dict, folder: Path) -> dict:
             expected, expected_from = shard["sha256"], "hub"
         url = f"{endpoint}/datasets/{repo}/resolve/{sha}/{quote(shard['path'])}"
         local = folder / name
-        record = fetch(
-            url, local, expected, sha256_key=f"dataset.wikiart.sha256['{name}']", sha256_from=expected_from
-        )
+        record = fetch(url, local, expected, sha256_key=f"dataset.wikiart.sha256['{name}']", sha256_from=expected_from)
         rows, kept = keep_styles(local, folder, ids)
         local.unlink()
         log.info("%s: kept %d of %d images; shard deleted", name, len(kept), rows)

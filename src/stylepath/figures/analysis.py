@@ -34,8 +34,10 @@ def plot_spectrum(ax, shape):
     ax.plot(components, np.cumsum(ratios), "o-", color="0.15", markersize=3, label="cumulative")
     ax.axhline(1 / len(ratios), color="tab:red", linestyle="--", linewidth=1, label="sphere (1/D)")
     ax.set(xlabel="principal component", ylabel="share of variance", ylim=(0, 1.02))
-    ax.set_title(f"Covariance spectrum\nsphericity {number(shape['sphericity'])},"
-                 f" condition ratio {number(shape['condition_ratio'], 3)}")
+    ax.set_title(
+        f"Covariance spectrum\nsphericity {number(shape['sphericity'])},"
+        f" condition ratio {number(shape['condition_ratio'], 3)}"
+    )
     ax.set_xticks(components if len(components) <= 16 else components[:: len(components) // 8])
     ax.legend(loc="center right", fontsize="small")
 
@@ -48,8 +50,16 @@ def plot_pca_2d(ax, projections, ratios, colours, legend=True):
     """PC1 vs PC2 of every image, coloured by style, on equal axes."""
     size = marker_size(len(projections))
     for style, group in projections.groupby("style", sort=True):
-        ax.scatter(group["pc1"], group["pc2"], s=size, alpha=0.6, color=colours[style], label=style,
-                   linewidths=0, rasterized=True)
+        ax.scatter(
+            group["pc1"],
+            group["pc2"],
+            s=size,
+            alpha=0.6,
+            color=colours[style],
+            label=style,
+            linewidths=0,
+            rasterized=True,
+        )
     ax.set(xlabel=axis_label(1, ratios), ylabel=axis_label(2, ratios))
     ax.set_aspect("equal", adjustable="datalim")  # true shape: an oblong cloud looks oblong
     if legend:
@@ -60,8 +70,16 @@ def plot_pca_3d(ax, projections, ratios, colours):
     """PC1-PC3 of every image in 3-D, coloured by style."""
     size = marker_size(len(projections))
     for style, group in projections.groupby("style", sort=True):
-        ax.scatter(group["pc1"], group["pc2"], group["pc3"], s=size, alpha=0.6, color=colours[style],
-                   linewidths=0, rasterized=True)
+        ax.scatter(
+            group["pc1"],
+            group["pc2"],
+            group["pc3"],
+            s=size,
+            alpha=0.6,
+            color=colours[style],
+            linewidths=0,
+            rasterized=True,
+        )
     ax.set_xlabel(axis_label(1, ratios), fontsize="small")
     ax.set_ylabel(axis_label(2, ratios), fontsize="small")
     ax.set_zlabel(axis_label(3, ratios), fontsize="small")
@@ -87,8 +105,9 @@ def plot_confusion(ax, styles, clusters, title):
     """Heatmap of the share of each style's images in each cluster, annotated with counts."""
     counts = matched_crosstab(styles, clusters)
     shares = counts.div(counts.sum(axis=1), axis=0)
-    sns.heatmap(shares, annot=counts, fmt="d", cmap="Blues", vmin=0, vmax=1, cbar=False, ax=ax,
-                annot_kws={"fontsize": "small"})
+    sns.heatmap(
+        shares, annot=counts, fmt="d", cmap="Blues", vmin=0, vmax=1, cbar=False, ax=ax, annot_kws={"fontsize": "small"}
+    )
     ax.set(xlabel="cluster", ylabel="", title=title)
 
 
@@ -101,8 +120,7 @@ def plot_scores(ax, scores):
         rows = wanted[wanted["metric"] == metric].set_index("method").loc[methods]
         y = np.arange(len(methods)) + offset
         error = np.abs(rows[["ci_low", "ci_high"]].to_numpy().T - rows["value"].to_numpy())
-        ax.errorbar(rows["value"], y, xerr=error, fmt="o", color=colour, markersize=4, capsize=2,
-                    label=metric.upper())
+        ax.errorbar(rows["value"], y, xerr=error, fmt="o", color=colour, markersize=4, capsize=2, label=metric.upper())
     ax.set_yticks(np.arange(len(methods)), methods, fontsize="small")
     ax.invert_yaxis()
     ax.axvline(0, color="0.5", linewidth=0.8)
@@ -126,13 +144,17 @@ def plot_model(model, shape, projections, scores, labels, palette):
     for ax, space in zip(axes[1, :2], spaces):
         group = kmeans[kmeans["space"] == space]
         ari = scores.query("algorithm == 'kmeans' and space == @space and metric == 'ari'")["value"].iloc[0]
-        plot_confusion(ax, group["style"].to_numpy(), group["cluster"].to_numpy(),
-                       f"k-means in {space} space (ARI {number(ari)})")
-    for ax in axes[1, len(spaces):2]:
+        plot_confusion(
+            ax, group["style"].to_numpy(), group["cluster"].to_numpy(), f"k-means in {space} space (ARI {number(ari)})"
+        )
+    for ax in axes[1, len(spaces) : 2]:
         ax.remove()
     plot_scores(axes[1, 2], scores)
-    fig.suptitle(f"{MODEL_LABELS.get(model, model)}: latent space ({shape['n_images']} images, "
-                 f"{shape['latent_dim']} dimensions)", fontweight="bold")
+    fig.suptitle(
+        f"{MODEL_LABELS.get(model, model)}: latent space ({shape['n_images']} images, "
+        f"{shape['latent_dim']} dimensions)",
+        fontweight="bold",
+    )
     fig.tight_layout()
     return fig
 

@@ -40,10 +40,12 @@ def plot_spectra(shapes, palette):
     for dim in sorted({len(shape["eigenvalues"]) for shape in shapes.values()}):
         axes[0, 0].axhline(1 / dim, color="0.4", linestyle="--", linewidth=1, label=f"sphere, D={dim}")
         axes[0, 1].plot([0, dim], [0, 1], color="0.4", linestyle="--", linewidth=1)
-    axes[0, 0].set(yscale="log", xlabel="principal component", ylabel="share of variance",
-                   title="Explained-variance spectra")
-    axes[0, 1].set(xlabel="principal component", ylabel="cumulative share", ylim=(0, 1.02),
-                   title="Cumulative (dashed: a sphere)")
+    axes[0, 0].set(
+        yscale="log", xlabel="principal component", ylabel="share of variance", title="Explained-variance spectra"
+    )
+    axes[0, 1].set(
+        xlabel="principal component", ylabel="cumulative share", ylim=(0, 1.02), title="Cumulative (dashed: a sphere)"
+    )
     axes[0, 0].legend(fontsize="small")
     fig.tight_layout()
     return fig
@@ -70,16 +72,27 @@ def plot_score_heatmaps(scores):
     """Heatmaps model x (algorithm, space) of ARI and NMI against style and of the silhouette."""
     scores = scores.assign(method=scores["algorithm"] + "\n" + scores["space"])
     rank = {name: i for i, name in enumerate([*ALGORITHMS, STYLE_REFERENCE, *SPACES])}
-    methods = scores.drop_duplicates("method").sort_values(
-        ["algorithm", "space"], key=lambda column: column.map(rank))["method"]
+    methods = scores.drop_duplicates("method").sort_values(["algorithm", "space"], key=lambda column: column.map(rank))[
+        "method"
+    ]
     models = model_order(scores["model"].unique())
     fig, axes = new_figure(3, 1, width=0.75 * scores["method"].nunique() + 1.6, height=0.4 * len(models) + 1.2)
     for ax, (metric, title) in zip(axes[:, 0], HEATMAP_METRICS.items()):
         table = scores[scores["metric"] == metric].pivot(index="model", columns="method", values="value")
         table = table.reindex(index=models, columns=[m for m in methods if m in table.columns]).rename(index=label)
         low = -1 if metric == "silhouette" else 0
-        sns.heatmap(table, annot=True, fmt=".2f", vmin=low, vmax=1, cmap="vlag" if low < 0 else "viridis",
-                    center=0 if low < 0 else None, cbar=False, ax=ax, annot_kws={"fontsize": "small"})
+        sns.heatmap(
+            table,
+            annot=True,
+            fmt=".2f",
+            vmin=low,
+            vmax=1,
+            cmap="vlag" if low < 0 else "viridis",
+            center=0 if low < 0 else None,
+            cbar=False,
+            ax=ax,
+            annot_kws={"fontsize": "small"},
+        )
         ax.set(xlabel="", ylabel="", title=title)
         ax.tick_params(axis="x", labelsize="small", rotation=0)
     fig.tight_layout()
@@ -96,11 +109,9 @@ def plot_pca_grid(shapes, projections, palette):
     for ax, model in zip(axes.flat, models):
         plot_pca_2d(ax, projections[model], explained_ratios(shapes[model]), colours, legend=False)
         ax.set_title(f"{label(model)} (sphericity {number(shapes[model]['sphericity'])})")
-    for ax in axes.flat[len(models):]:
+    for ax in axes.flat[len(models) :]:
         ax.remove()
-    handles = [
-        axes.flat[0].scatter([], [], color=colour, s=25, label=style) for style, colour in colours.items()
-    ]
+    handles = [axes.flat[0].scatter([], [], color=colour, s=25, label=style) for style, colour in colours.items()]
     fig.legend(handles=handles, title="style", loc="center left", bbox_to_anchor=(1.0, 0.5))
     fig.tight_layout()
     return fig
@@ -109,7 +120,12 @@ def plot_pca_grid(shapes, projections, palette):
 def add_arguments(parser):
     parser.add_argument("--shapes", nargs="+", required=True, help="analysis/<model>/shape.json of every model")
     parser.add_argument("--scores", nargs="+", required=True, help="analysis/<model>/clustering_scores.parquet")
-    parser.add_argument("--projections", nargs="+", required=True, help="analysis/<model>/pca_projections.parquet, in the order of --shapes")
+    parser.add_argument(
+        "--projections",
+        nargs="+",
+        required=True,
+        help="analysis/<model>/pca_projections.parquet, in the order of --shapes",
+    )
     parser.add_argument("--spectra", required=True, help="out: PNG of the spectra")
     parser.add_argument("--sphericity", required=True, help="out: PNG of the sphericity bars")
     parser.add_argument("--heatmap", required=True, help="out: PNG of the score heatmaps")
