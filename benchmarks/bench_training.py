@@ -28,7 +28,7 @@ from timing import environment, median, quiet, synchronize
 
 import stylepath.train
 from stylepath.models import build_model
-from stylepath.models.inputs import to_model_input
+from stylepath.models.backbone import to_model_input
 
 N_STYLES = 4
 

@@ -28,7 +28,9 @@ import bench_style_loss
 import bench_training
 import bench_workflow
 import torch
-from timing import REPO, environment, load_average, load_config, model_settings, print_table, verdict
+from timing import REPO, environment, load_average, print_table, verdict
+
+from stylepath.config import load_config, model_settings
 
 IMAGE_SIZE = 64  # px of the style-loss and training figures (the study's size), whatever config.yaml says
 STYLE_TARGETS = {"bound": 0.9, "naive": 2.0}
@@ -101,7 +103,7 @@ def training_section(config: dict, label: str, device, size: dict, threads: int,
         for name in config["models"]:
             folder = Path(tmp) / name
             folder.mkdir()
-            settings = model_settings(config, name)
+            settings = model_settings(config, name, config["seed"])
             result = bench_training.benchmark(
                 settings, image_size, folder, size["train_batches"] * scale, size["repeats"], threads, device
             )
@@ -203,7 +205,7 @@ def main(argv=None) -> None:
     if torch.cuda.is_available():
         print("\n4. GPU: the figures above on CUDA (8x the work), then config/study.yaml's training")
         cuda = torch.device("cuda")
-        study = load_config(REPO / "config" / "study.yaml")
+        study = load_config(REPO / "config.yaml", REPO / "config" / "study.yaml")  # as the workflow layers them
         missed += style_loss_section(config, cuda, size, args.threads, scale=8)
         missed += training_section(config, "config.yaml", cuda, size, args.threads, scale=8)
         missed += training_section(study, "config/study.yaml", cuda, size, args.threads, scale=8)

@@ -1,4 +1,4 @@
-"""What every benchmark shares: the run's configs, timing on a device, medians, the table."""
+"""What every benchmark shares: timing on a device, medians, the table (configs: stylepath.config)."""
 
 import contextlib
 import io
@@ -8,24 +8,8 @@ import time
 from pathlib import Path
 
 import torch
-import yaml
-from snakemake.utils import validate
 
 REPO = Path(__file__).resolve().parents[1]
-SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
-
-
-def load_config(path) -> dict:
-    """A config file with the schema's defaults filled in, as the workflow sees it."""
-    config = yaml.safe_load(Path(path).read_text())
-    validate(config, str(SCHEMA))
-    return config
-
-
-def model_settings(config: dict, name: str) -> dict:
-    """What the train rule passes for one model (common.smk's model_settings)."""
-    training = config["training"]
-    return {"model": name, "seed": config["seed"], **training["shared"], **training[name]}
 
 
 def synchronize(device) -> None:

@@ -16,6 +16,7 @@ from stylepath import analysis, cli
 from stylepath.analysis_summary import summarise
 from stylepath.figures.analysis import matched_crosstab
 from stylepath.io import StylepathError
+from stylepath.latents import read_latents
 
 ROOT = Path(__file__).resolve().parents[1]
 STYLES = ["expressionism", "impressionism", "realism", "romanticism"]
@@ -391,7 +392,7 @@ def test_bad_latent_tables_are_user_errors(tmp_path, analysed):
     missing = tmp_path / "missing.parquet"
     pq.write_table(pa.table({"image_id": ["a"], "z": [[0.0, 1.0]]}), missing)
     with pytest.raises(StylepathError, match=r"lacks column.*split.*style"):
-        analysis.read_latents(missing)
+        read_latents(missing)
 
     ragged = tmp_path / "ragged.parquet"
     pq.write_table(
@@ -399,14 +400,14 @@ def test_bad_latent_tables_are_user_errors(tmp_path, analysed):
         ragged,
     )
     with pytest.raises(StylepathError, match="different length"):
-        analysis.read_latents(ragged)
+        read_latents(ragged)
 
     z, styles = fake_latents("oblong")
     z[3, 1] = np.nan
     diverged = tmp_path / "nan.parquet"
     write_latents(diverged, z, styles)
     with pytest.raises(StylepathError, match="NaN"):
-        analysis.read_latents(diverged)
+        read_latents(diverged)
 
     one_style = tmp_path / "one_style.parquet"
     z, _ = fake_latents("oblong")

@@ -68,3 +68,27 @@ def _merge(base: dict, update: dict) -> dict:
     for key, value in update.items():
         merged[key] = _merge(base.get(key, {}), value) if isinstance(value, dict) else value
     return merged
+
+
+def test_code_constants_agree_with_the_schema_enums():
+    """Lists the code defines for itself (order matters there, e.g. seeds per criterion) are
+    exactly the values the schema admits."""
+    from stylepath import analysis, config, pairs, style_loss
+
+    properties = config.schema()["properties"]
+    enum = lambda block, key: block["properties"][key]["items"]["enum"]  # noqa: E731
+    assert enum(properties["pairs"], "criteria") == pairs.CRITERIA
+    clustering = properties["analysis"]["properties"]["clustering"]
+    assert enum(clustering, "algorithms") == list(analysis.ALGORITHMS)
+    assert enum(clustering, "spaces") == list(analysis.SPACES)
+    assert enum(properties["style_loss"], "layers") == list(style_loss.VGG19_CONV)
+
+
+def test_every_model_in_the_schema_has_its_module_and_block():
+    from stylepath.config import model_label, model_names, schema
+    from stylepath.models import model_class
+
+    blocks = schema()["properties"]["training"]["properties"]
+    for name in model_names():
+        assert model_class(name).name == name
+        assert name in blocks and model_label(name) == blocks[name]["title"]

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from stylepath.cli import main as cli
-from stylepath.data.images import load_square
+from stylepath.data.image_files import load_square
 from stylepath.data.prepare import prepare
 from stylepath.io import StylepathError
 

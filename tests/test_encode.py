@@ -9,12 +9,12 @@ import pyarrow.parquet as pq
 import pytest
 import torch
 from PIL import Image
-from test_models import STYLES, make_paintings, write_dataset
+from test_models import STYLES, make_paintings, settings, write_dataset
 
 from stylepath import cli
 from stylepath.figures.reconstructions import choose_images, reconstruction_figure
 from stylepath.models import build_model, save_model
-from stylepath.models.inputs import to_model_input
+from stylepath.models.backbone import to_model_input
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +26,9 @@ def dataset(tmp_path_factory):
 def saved_model(folder, name: str, image_size: int = 32):
     """A seeded, untrained model saved as a model file (encoding needs no training)."""
     torch.manual_seed(0)
-    settings = {"model": name, "seed": 0, "latent_dim": 4, "disc_hidden": [32, 32]}
-    model = build_model(name, settings, image_size).eval()
-    save_model(model, settings, folder / f"{name}.pt")
+    own = settings(name, latent_dim=4, disc_hidden=[32, 32])
+    model = build_model(name, own, image_size).eval()
+    save_model(model, own, folder / f"{name}.pt")
     return folder / f"{name}.pt", model
 
 

@@ -132,13 +132,15 @@ def test_a_paired_image_missing_from_the_latents_is_a_clear_error():
 
 
 def test_command_decodes_a_real_model_between_posterior_means(tmp_path):
+    from test_models import settings
     from test_pairs import write_latents
 
     from stylepath.models import build_model, save_model
 
     torch.manual_seed(0)
-    model = build_model("vae", {"latent_dim": 4}, image_size=SIZE).eval()
-    save_model(model, {"latent_dim": 4}, tmp_path / "model.pt")
+    own = settings("vae", latent_dim=4)
+    model = build_model("vae", own, image_size=SIZE).eval()
+    save_model(model, own, tmp_path / "model.pt")
     rng = np.random.default_rng(0)
     z = rng.normal(size=(6, 4)).astype(np.float32)
     write_latents(tmp_path / "latents.parquet", z, ["realism"] * 3 + ["impressionism"] * 3)

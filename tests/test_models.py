@@ -12,15 +12,22 @@ import pytest
 import torch
 from torch.distributions import Normal, kl_divergence
 
+from stylepath.config import model_names, model_settings, with_defaults
 from stylepath.io import StylepathError
-from stylepath.models import MODELS, build_model, load_model, save_model
-from stylepath.models.backbone import reconstruction_loss
-from stylepath.models.inputs import to_model_input
+from stylepath.models import build_model, load_model, save_model
+from stylepath.models.backbone import reconstruction_loss, to_model_input
 from stylepath.models.tvae import triplet_loss
 from stylepath.models.vae import kl_to_standard_normal
 
 STYLES = ["expressionism", "impressionism", "realism", "romanticism"]
+MODELS = model_names()
+DEFAULTS = with_defaults({})
 SMALL = {"latent_dim": 4, "disc_hidden": [32, 32]}
+
+
+def settings(name: str, **overrides) -> dict:
+    """Model `name`'s training settings from the schema's defaults, with `overrides`."""
+    return {**model_settings(DEFAULTS, name, 0), **overrides}
 
 
 def make_paintings(n_per_style: int = 8, size: int = 32, seed: int = 0):
@@ -70,7 +77,7 @@ def paintings():
 @pytest.mark.parametrize("name", list(MODELS))
 def test_every_model_round_trips_shapes_at_every_size(name, size):
     torch.manual_seed(0)
-    model = build_model(name, {"latent_dim": 8}, size)
+    model = build_model(name, settings(name, latent_dim=8), size)
     x = torch.rand(2, 3, size, size)
     z, logvar = model.encode(x)
     x_hat = model.decode(z)
@@ -84,9 +91,9 @@ def test_every_model_round_trips_shapes_at_every_size(name, size):
 
 def test_unsupported_size_and_name_are_user_errors():
     with pytest.raises(StylepathError, match="48 px"):
-        build_model("ae", {"latent_dim": 4}, 48)
+        build_model("ae", settings("ae"), 48)
     with pytest.raises(StylepathError, match="unknown model"):
-        build_model("gan", {"latent_dim": 4}, 32)
+        build_model("gan", settings("ae"), 32)
 
 
 def test_reconstruction_loss_is_bce_summed_over_pixels_averaged_over_batch():
@@ -108,7 +115,7 @@ def test_kl_matches_torch_distributions():
 def test_vae_objective_is_recon_plus_beta_kl(paintings, name, beta):
     x, labels = paintings
     torch.manual_seed(0)
-    model = build_model(name, {**SMALL, "beta": beta}, 32)
+    model = build_model(name, settings(name, **SMALL, beta=beta), 32)
     terms = model.loss_terms(x[:4], labels[:4])
     torch.testing.assert_close(terms["loss"], terms["recon"] + beta * terms["kl"])
     mu, logvar = model.encode(x[:4])
@@ -155,14 +162,14 @@ def test_triplet_loss_l2_uses_euclidean_distance():
 
 
 def test_triplet_loss_without_valid_triplets_is_zero():
-    loss, active = triplet_loss(torch.randn(3, 2), torch.tensor([0, 1, 2]), margin=1.0)
+    loss, active = triplet_loss(torch.randn(3, 2), torch.tensor([0, 1, 2]), margin=1.0, distance="l1")
     assert loss == 0 and active == 0
 
 
 def test_tvae_objective_adds_weighted_triplet_loss(paintings):
     x, labels = paintings
     torch.manual_seed(0)
-    model = build_model("tvae", {**SMALL, "triplet_weight": 0.5, "triplet_margin": 2.0}, 32)
+    model = build_model("tvae", settings("tvae", **SMALL, triplet_weight=0.5, triplet_margin=2.0), 32)
     batch = torch.arange(0, 32, 4)  # two images of each style
     terms = model.loss_terms(x[batch], labels[batch])
     torch.testing.assert_close(terms["loss"], terms["recon"] + terms["kl"] + 0.5 * terms["triplet"])
@@ -176,7 +183,7 @@ def test_tvae_objective_adds_weighted_triplet_loss(paintings):
 def test_every_model_learns_on_tiny_data(paintings, name):
     x, labels = paintings
     torch.manual_seed(0)
-    model = build_model(name, SMALL, 32)
+    model = build_model(name, settings(name, **SMALL), 32)
     optimisers = model.make_optimisers(1e-3)
     recon = [model.training_step(x, labels, optimisers)["recon"].item() for _ in range(12)]
     assert np.mean(recon[-3:]) < 0.9 * recon[0], recon
@@ -186,7 +193,7 @@ def test_aae_regularisation_moves_codes_towards_the_prior():
     images, _ = make_paintings(16, 32)
     x = to_model_input(torch.from_numpy(images))
     torch.manual_seed(0)
-    model = build_model("aae", {"latent_dim": 2, "disc_hidden": [64, 64], "disc_lr": 1e-3}, 32)
+    model = build_model("aae", settings("aae", latent_dim=2, disc_hidden=[64, 64], disc_lr=1e-3), 32)
     optimisers = model.make_optimisers(1e-3)
 
     def kl_of_codes_to_prior():
@@ -208,11 +215,11 @@ def test_aae_regularisation_moves_codes_towards_the_prior():
 def test_model_file_round_trips(tmp_path, paintings):
     x, _ = paintings
     torch.manual_seed(0)
-    settings = {**SMALL, "beta": 2.0, "epochs": 1}
-    model = build_model("beta_vae", settings, 32).eval()
-    save_model(model, settings, tmp_path / "model.pt")
+    own = settings("beta_vae", **SMALL, beta=2.0, epochs=1)
+    model = build_model("beta_vae", own, 32).eval()
+    save_model(model, own, tmp_path / "model.pt")
     payload = torch.load(tmp_path / "model.pt", weights_only=True)
-    assert (payload["model"], payload["image_size"], payload["settings"]) == ("beta_vae", 32, settings)
+    assert (payload["model"], payload["image_size"], payload["settings"]) == ("beta_vae", 32, own)
     loaded = load_model(tmp_path / "model.pt", "cpu")
     assert loaded.beta == 2.0 and not loaded.training
     with torch.no_grad():
@@ -229,7 +236,7 @@ def test_training_step_runs_under_bf16_autocast(paintings, name):
     """The CUDA path runs forwards under bf16 autocast; CPU autocast checks the dtypes mix."""
     x, labels = paintings
     torch.manual_seed(0)
-    model = build_model(name, SMALL, 32)
+    model = build_model(name, settings(name, **SMALL), 32)
     optimisers = model.make_optimisers(1e-3)
     autocast = partial(torch.autocast, device_type="cpu", dtype=torch.bfloat16)
     terms = model.training_step(x[:16], labels[:16], optimisers, autocast)

@@ -10,7 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from stylepath import cli, pairs
-from stylepath.pairs import CRITERIA, random_pairs, read_latents
+from stylepath.latents import read_latents
+from stylepath.pairs import CRITERIA, random_pairs
 
 STYLES = ["expressionism", "impressionism", "realism", "romanticism"]
 N = 3  # pairs per criterion

@@ -202,9 +202,9 @@ def test_commands_from_walk_images_to_figures(tmp_path):
         loss, info = tmp_path / f"{model}_loss.parquet", tmp_path / f"{model}_loss.json"
         command("style-loss", settings, model_name=model, **walk, out=loss, info=info)
         walks, curves = tmp_path / f"{model}.parquet", tmp_path / f"{model}_curves.parquet"
-        command("patterns", settings, style_loss=loss, **walk, out=walks, curves_out=curves)
+        command("patterns", settings, style_loss=loss, **walk, walks_out=walks, curves_out=curves)
         command(
-            "plot-trajectories", settings, model=model, style_loss=loss, info=info, patterns=walks, curves=curves,
+            "plot-trajectories", settings, model=model, style_loss=loss, info=info, walks=walks, curves=curves,
             **walk, curves_out=tmp_path / f"{model}_curves.png", strips_out=tmp_path / f"{model}_strips.png",
         )  # fmt: skip
     blend = pd.read_parquet(tmp_path / "vae.parquet")
@@ -220,11 +220,11 @@ def test_commands_from_walk_images_to_figures(tmp_path):
     ]  # fmt: skip
     assert set(curves["quantity"]) == {"total", *layers}
     walks = [tmp_path / "vae.parquet", tmp_path / "aae.parquet"]
-    command("summarise-patterns", {}, patterns=walks, out=tmp_path / "summary.parquet", csv=tmp_path / "summary.csv")
+    command("summarise-patterns", {}, walks=walks, out=tmp_path / "summary.parquet", csv=tmp_path / "summary.csv")
     summary = pd.read_csv(tmp_path / "summary.csv")
     assert summary.query("criterion == 'all'")["model"].tolist() == ["vae", "aae"]
     command(
-        "plot-patterns-summary", settings, summary=tmp_path / "summary.parquet", patterns=walks,
+        "plot-patterns-summary", settings, summary=tmp_path / "summary.parquet", walks=walks,
         curves=[tmp_path / "vae_curves.parquet", tmp_path / "aae_curves.parquet"], out=tmp_path / "summary.png",
     )  # fmt: skip
     for name in ("vae_curves.png", "vae_strips.png", "aae_curves.png", "summary.png"):

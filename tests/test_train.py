@@ -184,7 +184,7 @@ def test_training_figure_has_one_panel_per_logged_term(tmp_path):
         {"epoch": [1, 2, 3], "recon": [3.0, 2.0, 1.5], "disc_loss": [1.4, 1.3, 1.3], "gen_loss": [0.7, 0.8, 0.7]}
         | {"disc_accuracy": [0.6, 0.55, 0.5], "val_recon_mse": [0.1, 0.08, 0.07], "seconds": [1.0, 1.0, 1.0]}
     )
-    fig = training_figure(history, "aae")
+    fig = training_figure(history, "aae", "colorblind")
     titles = [ax.get_title() for ax in fig.axes]
     assert len(titles) == 5 and "discriminator accuracy" in titles and "validation MSE per pixel" in titles
     panel = fig.axes[titles.index("reconstruction BCE (nats/image)")]

@@ -20,9 +20,6 @@ no score depends on that global scale.
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from scipy import stats
 from sklearn import metrics
 from sklearn.cluster import HDBSCAN, AgglomerativeClustering, KMeans
@@ -31,6 +28,7 @@ from sklearn.mixture import GaussianMixture
 from tqdm import tqdm
 
 from stylepath.io import StylepathError, write_json, write_parquet
+from stylepath.latents import read_latents
 
 ALGORITHMS = ("kmeans", "gmm", "ward", "hdbscan")
 SPACES = ("latent", "pca")
@@ -41,39 +39,6 @@ LABEL_METRICS = {
     "homogeneity": metrics.homogeneity_score,
     "completeness": metrics.completeness_score,
 }
-
-
-# ----------------------------------------------------------------------------- input
-
-
-def read_latents(path):
-    """Read a latent table (docs/outputs.md).
-
-    Returns (meta, z): meta a DataFrame with image_id, style, split (and recon_mse when
-    present), z a float64 array N x D of the latent codes.
-    """
-    try:
-        table = pq.read_table(path)
-    except (OSError, ValueError) as error:
-        raise StylepathError(f"cannot read latent table {path}: {error}; re-run `stylepath encode`") from error
-    missing = {"image_id", "style", "split", "z"} - set(table.column_names)
-    if missing:
-        raise StylepathError(f"{path} lacks column(s) {sorted(missing)}; it must be written by `stylepath encode`")
-    column = table.column("z").combine_chunks()
-    is_list = pa.types.is_list(column.type) or pa.types.is_fixed_size_list(column.type)
-    if table.num_rows == 0 or not is_list or column.null_count:
-        raise StylepathError(f"{path}: z must be a list of numbers in every row; re-run `stylepath encode`")
-    lengths = pc.list_value_length(column).to_numpy(zero_copy_only=False)
-    if lengths.min() != lengths.max() or lengths[0] == 0:
-        raise StylepathError(f"{path}: z has a different length in some rows; re-run `stylepath encode`")
-    z = column.flatten().to_numpy(zero_copy_only=False).astype(np.float64).reshape(table.num_rows, lengths[0])
-    if not np.isfinite(z).all():
-        raise StylepathError(
-            f"{path}: z holds NaN or infinite values (did training diverge?); retrain with a lower learning rate"
-        )
-    keep = [c for c in ("image_id", "style", "split", "recon_mse") if c in table.column_names]
-    meta = table.select(keep).to_pandas()
-    return meta, z
 
 
 # ----------------------------------------------------------------------------- PCA

@@ -5,7 +5,8 @@ Each subcommand lives in its own module, which defines
     add_arguments(parser: argparse.ArgumentParser) -> None
     main(args: argparse.Namespace) -> None
 
-and is imported only when its command runs, so `stylepath --help` stays fast.
+and is imported only when its command runs, so `stylepath --help` stays fast (and the
+Snakefile can read COMMANDS without importing any command).
 Every subcommand takes `--settings JSON`: the config slice its rule passes as params.
 """
 
@@ -15,7 +16,6 @@ import json
 import sys
 
 from stylepath import __version__
-from stylepath.io import StylepathError
 
 # command -> (module, one-line help)
 COMMANDS = {
@@ -36,7 +36,7 @@ COMMANDS = {
     "summarise-patterns": ("stylepath.patterns_summary", "Compare the trajectory patterns of all models."),
     "plot-trajectories": ("stylepath.figures.trajectories", "Plot one model's style-loss curves and strips."),
     "plot-patterns-summary": ("stylepath.figures.patterns_summary", "Plot the trajectory patterns across models."),
-    "summarise-run": ("stylepath.report", "Write the headline table the report shows first."),
+    "summarise-run": ("stylepath.run_summary", "Write the headline table the report shows first."),
 }
 
 
@@ -69,6 +69,8 @@ def main(argv: list[str] | None = None) -> None:
     command = next((a for a in argv if a in COMMANDS), None)
     args = build_parser(command).parse_args(argv)
     module = importlib.import_module(COMMANDS[args.command][0])
+    from stylepath.io import StylepathError
+
     try:
         module.main(args)
     except StylepathError as error:

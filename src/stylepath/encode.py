@@ -1,20 +1,16 @@
-"""`stylepath encode`: every image to its latent code, as a Parquet table.
+"""`stylepath encode`: every image to its latent code, as a latent table (stylepath.latents).
 
-Columns: image_id, style, split (from the metadata, same order), z (fixed_size_list
-<float32>[latent_dim]: the posterior mean for vae/beta_vae/tvae, the code for ae/aae),
-logvar (same type, variational models only), recon_mse (float32: mean squared error per
-pixel, pixels in [0, 1], of the image decoded from z). No sampling, so the table is the
-same on every CPU run.
+No sampling (z is the code or the posterior mean), so the table is the same on every CPU run.
 """
 
 import numpy as np
-import pyarrow as pa
 import torch
 from tqdm import tqdm
 
 from stylepath.io import write_parquet
+from stylepath.latents import latent_table
 from stylepath.models import load_model_and_images
-from stylepath.models.inputs import to_model_input
+from stylepath.models.backbone import to_model_input
 from stylepath.runtime import select_device
 
 
@@ -44,24 +40,8 @@ def encode_images(model, images: np.ndarray, batch_size: int, device) -> dict:
     }
 
 
-def fixed_size_list(matrix: np.ndarray) -> pa.FixedSizeListArray:
-    """N x D float array -> pyarrow fixed_size_list<float32>[D] of length N."""
-    matrix = np.ascontiguousarray(matrix, dtype=np.float32)
-    return pa.FixedSizeListArray.from_arrays(pa.array(matrix.ravel(), pa.float32()), matrix.shape[1])
-
-
-def latent_table(metadata, encoded: dict) -> pa.Table:
-    """The latent table: metadata columns, z, logvar (if any), recon_mse."""
-    columns = {column: pa.array(metadata[column].astype(str), pa.string()) for column in ("image_id", "style", "split")}
-    columns["z"] = fixed_size_list(encoded["z"])
-    if encoded["logvar"] is not None:
-        columns["logvar"] = fixed_size_list(encoded["logvar"])
-    columns["recon_mse"] = pa.array(encoded["recon_mse"], pa.float32())
-    return pa.table(columns)
-
-
 def main(args) -> None:
-    batch_size = int(args.settings.get("encoding", {}).get("batch_size", 256))
+    batch_size = args.settings["encoding"]["batch_size"]
     device = select_device()
     model, images, metadata = load_model_and_images(args.model, args.images, args.metadata, device)
     encoded = encode_images(model, images, batch_size, device)

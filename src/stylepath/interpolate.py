@@ -17,7 +17,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from stylepath.io import StylepathError, save_npy, write_parquet
-from stylepath.pairs import read_latents
+from stylepath.latents import read_latents
 
 
 def add_arguments(parser) -> None:

@@ -32,7 +32,9 @@ import itertools
 import numpy as np
 import pandas as pd
 
+from stylepath.analysis import kmeans_labels
 from stylepath.io import StylepathError, write_parquet
+from stylepath.latents import read_latents
 
 CRITERIA = [
     "random",
@@ -48,20 +50,6 @@ CRITERIA = [
 def add_arguments(parser) -> None:
     parser.add_argument("--latents", required=True, help="latent table (Parquet) of one model")
     parser.add_argument("--out", required=True, help="pairs table (Parquet)")
-
-
-def read_latents(path) -> tuple[pd.DataFrame, np.ndarray]:
-    """The latent table without its list columns, and z as float32 N x D."""
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(path)
-    if "z" not in table.column_names:
-        raise StylepathError(f"{path} has no column 'z'; re-run `stylepath encode` for it")
-    column = table.column("z").combine_chunks()
-    z = np.asarray(column.flatten().to_numpy(zero_copy_only=False), dtype=np.float32)
-    z = z.reshape(len(table), -1)
-    frame = table.drop_columns([c for c in ("z", "logvar") if c in table.column_names]).to_pandas()
-    return frame, z
 
 
 # ----------------------------------------------------------------------------- criteria
@@ -171,14 +159,6 @@ def centroid_pairs(z, groups, n) -> list[tuple[int, int]]:
     return pairs
 
 
-def cluster_labels(z, n_clusters, seed) -> np.ndarray:
-    """k-means labels from the analysis stage (imported here, so pairs need it only for
-    the cluster_centroids criterion)."""
-    from stylepath.analysis import kmeans_labels
-
-    return np.asarray(kmeans_labels(z, n_clusters, seed))
-
-
 # ----------------------------------------------------------------------------- selection
 
 
@@ -219,7 +199,7 @@ def select_pairs(frame, z, criteria, n, seed) -> pd.DataFrame:
         elif criterion == "class_centroids":
             pairs = centroid_pairs(z, styles, n)
         elif criterion == "cluster_centroids":
-            pairs = centroid_pairs(z, cluster_labels(z, n_styles, seed), n)
+            pairs = centroid_pairs(z, kmeans_labels(z, n_styles, seed), n)
         else:
             raise StylepathError(f"unknown pair criterion {criterion!r}; choose from {CRITERIA}")
         wanted = expected_count(criterion, n, n_styles)

@@ -82,7 +82,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--style-loss", required=True, help="style-loss table (Parquet)")
     parser.add_argument("--images", required=True, help="decoded walk images (.npy)")
     parser.add_argument("--index", required=True, help="index of the walk images (Parquet)")
-    parser.add_argument("--out", required=True, help="pattern per walk (Parquet)")
+    parser.add_argument("--walks-out", required=True, help="pattern per walk (Parquet)")
     parser.add_argument("--curves-out", required=True, help="mean curves (Parquet)")
 
 
@@ -262,7 +262,7 @@ def main(args) -> None:
         share = (walks["pattern"] == pattern).mean()
         print(f"{pattern}: {share:.0%} of {len(walks)} walks")
     print(f"mean cross-dissolve index {walks['cross_dissolve_index'].mean():.3f}")
-    write_parquet(walks, args.out)
+    write_parquet(walks, args.walks_out)
     curves = mean_curves(losses, settings["confidence"])
     curves.insert(0, "model", losses["model"].iloc[0])
     write_parquet(curves, args.curves_out)

@@ -22,7 +22,7 @@ from stylepath.patterns import PATTERNS
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--patterns", nargs="+", required=True, help="patterns/<model>.parquet files")
+    parser.add_argument("--walks", nargs="+", required=True, help="patterns/<model>.parquet files (walks)")
     parser.add_argument("--out", required=True, help="summary table (Parquet)")
     parser.add_argument("--csv", required=True, help="the same table as CSV")
 
@@ -77,7 +77,7 @@ def summarise(walks: pd.DataFrame) -> pd.DataFrame:
 
 
 def main(args) -> None:
-    walks = pd.concat([pd.read_parquet(path) for path in args.patterns], ignore_index=True)
+    walks = pd.concat([pd.read_parquet(path) for path in args.walks], ignore_index=True)
     if walks.empty:
         raise StylepathError("no walks in the pattern tables; re-run `stylepath patterns`")
     summary = summarise(walks)

@@ -267,7 +267,7 @@ def walk_style_losses(extractor, images, index, layers, layer_weights, normalisa
 
 def resolve_layer_weights(settings) -> list[float]:
     """w_l per layer: `layer_weights`, or 1/L each when null."""
-    layers, weights = settings["layers"], settings.get("layer_weights")
+    layers, weights = settings["layers"], settings["layer_weights"]
     if weights is None:
         return [1.0 / len(layers)] * len(layers)
     if len(weights) != len(layers):

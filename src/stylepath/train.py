@@ -28,9 +28,10 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 import stylepath.models
+from stylepath.data.prepared import read_prepared
 from stylepath.io import StylepathError, atomic_path, write_csv
 from stylepath.models import build_model, save_model
-from stylepath.models.inputs import load_images, to_model_input
+from stylepath.models.backbone import to_model_input
 from stylepath.runtime import seed_everything, select_device, set_threads
 
 REQUIRED_SETTINGS = ("model", "seed", "latent_dim", "epochs", "batch_size", "lr")
@@ -161,7 +162,7 @@ def main(args) -> None:
     autocast = partial(torch.autocast, device_type="cuda", dtype=torch.bfloat16, enabled=cuda)
 
     # Data: both splits preloaded on the device as uint8, converted per minibatch.
-    images, metadata = load_images(args.images, args.metadata)
+    images, metadata = read_prepared(args.images, args.metadata)
     train_x, train_y, val_x = split_tensors(images, metadata, device)
     data_id = fingerprint(images, metadata)
     print(f"Training {name} on {device}: {len(train_x)} train and {len(val_x)} val images of {images.shape[1]} px.")

@@ -4,7 +4,7 @@
 rule analyse:
     input:
         latents=rules.encode.output.latents,
-        code=code("analysis"),
+        code=code("analyse"),
     output:
         pca=f"{RESULTS}/analysis/{{model}}/pca_components.parquet",
         projections=f"{RESULTS}/analysis/{{model}}/pca_projections.parquet",
@@ -12,9 +12,9 @@ rule analyse:
         scores=f"{RESULTS}/analysis/{{model}}/clustering_scores.parquet",
         labels=f"{RESULTS}/analysis/{{model}}/cluster_labels.parquet",
     log:
-        f"{RESULTS}/logs/analyse/{{model}}.log",
+        logs("analyse/{model}.log"),
     benchmark:
-        f"{RESULTS}/benchmarks/analyse/{{model}}.tsv"
+        benchmarks("analyse/{model}.tsv")
     conda:
         ENV
     threads: 2
@@ -35,7 +35,7 @@ rule summarise_analysis:
         shapes=expand(rules.analyse.output.shape, model=MODELS),
         scores=expand(rules.analyse.output.scores, model=MODELS),
         latents=expand(rules.encode.output.latents, model=MODELS),
-        code=code("analysis_summary"),
+        code=code("summarise-analysis"),
     output:
         parquet=f"{RESULTS}/analysis/summary.parquet",
         csv=report(
@@ -45,9 +45,9 @@ rule summarise_analysis:
             labels={"model": "all", "figure": "summary table"},
         ),
     log:
-        f"{RESULTS}/logs/summarise_analysis.log",
+        logs("summarise_analysis.log"),
     benchmark:
-        f"{RESULTS}/benchmarks/summarise_analysis.tsv"
+        benchmarks("summarise_analysis.tsv")
     conda:
         ENV
     resources:
@@ -66,7 +66,7 @@ rule plot_analysis:
         projections=rules.analyse.output.projections,
         scores=rules.analyse.output.scores,
         labels=rules.analyse.output.labels,
-        code=code("figures/analysis", "figures/common"),
+        code=code("plot-analysis"),
     output:
         report(
             f"{RESULTS}/figures/analysis/{{model}}.png",
@@ -75,9 +75,9 @@ rule plot_analysis:
             labels={"model": "{model}", "figure": "PCA and clustering"},
         ),
     log:
-        f"{RESULTS}/logs/plot_analysis/{{model}}.log",
+        logs("plot_analysis/{model}.log"),
     benchmark:
-        f"{RESULTS}/benchmarks/plot_analysis/{{model}}.tsv"
+        benchmarks("plot_analysis/{model}.tsv")
     conda:
         ENV
     resources:
@@ -95,7 +95,7 @@ rule plot_analysis_summary:
         shapes=expand(rules.analyse.output.shape, model=MODELS),
         scores=expand(rules.analyse.output.scores, model=MODELS),
         projections=expand(rules.analyse.output.projections, model=MODELS),
-        code=code("figures/analysis_summary", "figures/analysis", "figures/common"),
+        code=code("plot-analysis-summary"),
     output:
         spectra=report(
             f"{RESULTS}/figures/analysis/spectra.png",
@@ -122,9 +122,9 @@ rule plot_analysis_summary:
             labels={"model": "all", "figure": "PCA per model"},
         ),
     log:
-        f"{RESULTS}/logs/plot_analysis_summary.log",
+        logs("plot_analysis_summary.log"),
     benchmark:
-        f"{RESULTS}/benchmarks/plot_analysis_summary.tsv"
+        benchmarks("plot_analysis_summary.tsv")
     conda:
         ENV
     resources:

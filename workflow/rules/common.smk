@@ -26,6 +26,29 @@ os.environ.update(
         [str(Path(sys.executable).parent), os.environ.get("PATH", "")]
     ),
 )
+sys.path.insert(
+    0, str(SRC.parent)
+)  # stylepath.config and .sources import only the stdlib and yaml
+
+from stylepath.config import model_settings as training_settings
+from stylepath.sources import command_sources
+
+
+def logs(name):
+    """Path of a job's log: results/<run>/logs/<name>."""
+    return f"{RESULTS}/logs/{name}"
+
+
+def benchmarks(name):
+    """Path of a job's benchmark table: results/<run>/benchmarks/<name>."""
+    return f"{RESULTS}/benchmarks/{name}"
+
+
+def code(command):
+    """The source files `stylepath <command>` runs (found from its imports), declared as
+    inputs so that editing the code a stage runs re-runs that stage and what follows it.
+    """
+    return command_sources(command)
 
 
 def settings(*keys, **extra):
@@ -39,15 +62,8 @@ def settings(*keys, **extra):
 
 def model_settings(wildcards):
     """Training settings of one model: training.shared overridden by its own block."""
-    training = config["training"]
     return json.dumps(
-        {
-            "model": wildcards.model,
-            "seed": config["seed"],
-            **training["shared"],
-            **training[wildcards.model],
-        },
-        sort_keys=True,
+        training_settings(config, wildcards.model, config["seed"]), sort_keys=True
     )
 
 
@@ -83,21 +99,6 @@ def vgg_weights_file(wildcards):
     """The VGG19 state dict when style_loss.weights is a path (a new file re-runs the job)."""
     weights = config["style_loss"]["weights"]
     return [] if weights in ("imagenet", "random") else weights
-
-
-def code(*modules):
-    """Source files of the given stylepath modules or packages (plus those every command
-    uses), declared as inputs so that editing the code a stage runs re-runs that stage
-    and what follows it."""
-    files = []
-    for name in ("cli", "io", "runtime", *modules):
-        package = SRC / name
-        files += (
-            sorted(map(str, package.glob("*.py")))
-            if package.is_dir()
-            else [f"{package}.py"]
-        )
-    return files
 
 
 wildcard_constraints:

@@ -31,15 +31,15 @@ rule prepare_data:
     input:
         manifest=download_manifest,
         user_images=user_images,
-        code=code("data"),
+        code=code("prepare-data"),
     output:
         images=f"{RESULTS}/data/images.npy",
         metadata=f"{RESULTS}/data/metadata.parquet",
         report=f"{RESULTS}/data/report.json",
     log:
-        f"{RESULTS}/logs/prepare_data.log",
+        logs("prepare_data.log"),
     benchmark:
-        f"{RESULTS}/benchmarks/prepare_data.tsv"
+        benchmarks("prepare_data.tsv")
     conda:
         ENV
     resources:

@@ -6,7 +6,7 @@ rule summarise_run:
         analysis=rules.summarise_analysis.output.parquet,
         patterns=rules.summarise_patterns.output.parquet,
         style_loss_info=expand(rules.style_loss.output.info, model=MODELS[0]),
-        code=code("report"),
+        code=code("summarise-run"),
     output:
         csv=f"{RESULTS}/report/summary.csv",
         html=report(
@@ -16,9 +16,9 @@ rule summarise_run:
             labels={"model": "all", "figure": "headline numbers"},
         ),
     log:
-        f"{RESULTS}/logs/summarise_run.log",
+        logs("summarise_run.log"),
     benchmark:
-        f"{RESULTS}/benchmarks/summarise_run.tsv"
+        benchmarks("summarise_run.tsv")
     conda:
         ENV
     resources:

@@ -5,14 +5,14 @@ rule train:
     input:
         images=rules.prepare_data.output.images,
         metadata=rules.prepare_data.output.metadata,
-        code=code("train", "models"),
+        code=code("train"),
     output:
         model=f"{RESULTS}/models/{{model}}/model.pt",
         history=f"{RESULTS}/models/{{model}}/history.csv",
     log:
-        f"{RESULTS}/logs/train/{{model}}.log",
+        logs("train/{model}.log"),
     benchmark:
-        f"{RESULTS}/benchmarks/train/{{model}}.tsv"
+        benchmarks("train/{model}.tsv")
     conda:
         ENV
     threads: config["training"]["threads"]
@@ -35,13 +35,13 @@ rule encode:
         model=rules.train.output.model,
         images=rules.prepare_data.output.images,
         metadata=rules.prepare_data.output.metadata,
-        code=code("encode", "models"),
+        code=code("encode"),
     output:
         latents=f"{RESULTS}/latents/{{model}}.parquet",
     log:
-        f"{RESULTS}/logs/encode/{{model}}.log",
+        logs("encode/{model}.log"),
     benchmark:
-        f"{RESULTS}/benchmarks/encode/{{model}}.tsv"
+        benchmarks("encode/{model}.tsv")
     conda:
         ENV
     threads: 2
@@ -59,7 +59,7 @@ rule encode:
 rule plot_training:
     input:
         history=rules.train.output.history,
-        code=code("figures/training", "figures/common"),
+        code=code("plot-training"),
     output:
         report(
             f"{RESULTS}/figures/training/{{model}}.png",
@@ -68,9 +68,9 @@ rule plot_training:
             labels={"model": "{model}", "figure": "loss curves"},
         ),
     log:
-        f"{RESULTS}/logs/plot_training/{{model}}.log",
+        logs("plot_training/{model}.log"),
     benchmark:
-        f"{RESULTS}/benchmarks/plot_training/{{model}}.tsv"
+        benchmarks("plot_training/{model}.tsv")
     conda:
         ENV
     resources:
@@ -87,7 +87,7 @@ rule plot_reconstructions:
         model=rules.train.output.model,
         images=rules.prepare_data.output.images,
         metadata=rules.prepare_data.output.metadata,
-        code=code("figures/reconstructions", "figures/common", "models"),
+        code=code("plot-reconstructions"),
     output:
         report(
             f"{RESULTS}/figures/reconstructions/{{model}}.png",
@@ -96,9 +96,9 @@ rule plot_reconstructions:
             labels={"model": "{model}", "figure": "reconstructions"},
         ),
     log:
-        f"{RESULTS}/logs/plot_reconstructions/{{model}}.log",
+        logs("plot_reconstructions/{model}.log"),
     benchmark:
-        f"{RESULTS}/benchmarks/plot_reconstructions/{{model}}.tsv"
+        benchmarks("plot_reconstructions/{model}.tsv")
     conda:
         ENV
     resources:

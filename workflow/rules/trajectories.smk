@@ -4,13 +4,13 @@
 rule select_pairs:
     input:
         latents=rules.encode.output.latents,
-        code=code("pairs", "analysis"),
+        code=code("select-pairs"),
     output:
         pairs=f"{RESULTS}/pairs/{{model}}.parquet",
     log:
-        f"{RESULTS}/logs/select_pairs/{{model}}.log",
+        logs("select_pairs/{model}.log"),
     benchmark:
-        f"{RESULTS}/benchmarks/select_pairs/{{model}}.tsv"
+        benchmarks("select_pairs/{model}.tsv")
     conda:
         ENV
     resources:
@@ -28,14 +28,14 @@ rule interpolate:
         model=rules.train.output.model,
         latents=rules.encode.output.latents,
         pairs=rules.select_pairs.output.pairs,
-        code=code("interpolate", "pairs", "models"),
+        code=code("interpolate"),
     output:
         images=f"{RESULTS}/trajectories/{{model}}/images.npy",
         index=f"{RESULTS}/trajectories/{{model}}/index.parquet",
     log:
-        f"{RESULTS}/logs/interpolate/{{model}}.log",
+        logs("interpolate/{model}.log"),
     benchmark:
-        f"{RESULTS}/benchmarks/interpolate/{{model}}.tsv"
+        benchmarks("interpolate/{model}.tsv")
     conda:
         ENV
     threads: 2
@@ -55,14 +55,14 @@ rule style_loss:
         images=rules.interpolate.output.images,
         index=rules.interpolate.output.index,
         weights=vgg_weights_file,
-        code=code("style_loss"),
+        code=code("style-loss"),
     output:
         table=f"{RESULTS}/style_loss/{{model}}.parquet",
         info=f"{RESULTS}/style_loss/{{model}}.json",
     log:
-        f"{RESULTS}/logs/style_loss/{{model}}.log",
+        logs("style_loss/{model}.log"),
     benchmark:
-        f"{RESULTS}/benchmarks/style_loss/{{model}}.tsv"
+        benchmarks("style_loss/{model}.tsv")
     conda:
         ENV
     threads: 2
@@ -88,9 +88,9 @@ rule patterns:
         walks=f"{RESULTS}/patterns/{{model}}.parquet",
         curves=f"{RESULTS}/patterns/{{model}}_curves.parquet",
     log:
-        f"{RESULTS}/logs/patterns/{{model}}.log",
+        logs("patterns/{model}.log"),
     benchmark:
-        f"{RESULTS}/benchmarks/patterns/{{model}}.tsv"
+        benchmarks("patterns/{model}.tsv")
     conda:
         ENV
     resources:
@@ -100,14 +100,14 @@ rule patterns:
         settings=settings("patterns"),
     shell:
         "python -m stylepath patterns --settings {params.settings:q} --style-loss {input.style_loss}"
-        " --images {input.images} --index {input.index} --out {output.walks}"
+        " --images {input.images} --index {input.index} --walks-out {output.walks}"
         " --curves-out {output.curves} > {log} 2>&1"
 
 
 rule summarise_patterns:
     input:
         walks=expand(rules.patterns.output.walks, model=MODELS),
-        code=code("patterns_summary", "patterns"),
+        code=code("summarise-patterns"),
     output:
         parquet=f"{RESULTS}/patterns/summary.parquet",
         csv=report(
@@ -117,9 +117,9 @@ rule summarise_patterns:
             labels={"model": "all", "figure": "pattern summary table"},
         ),
     log:
-        f"{RESULTS}/logs/summarise_patterns.log",
+        logs("summarise_patterns.log"),
     benchmark:
-        f"{RESULTS}/benchmarks/summarise_patterns.tsv"
+        benchmarks("summarise_patterns.tsv")
     conda:
         ENV
     resources:
@@ -127,7 +127,7 @@ rule summarise_patterns:
     params:
         settings=settings(),
     shell:
-        "python -m stylepath summarise-patterns --settings {params.settings:q} --patterns {input.walks}"
+        "python -m stylepath summarise-patterns --settings {params.settings:q} --walks {input.walks}"
         " --out {output.parquet} --csv {output.csv} > {log} 2>&1"
 
 
@@ -139,7 +139,7 @@ rule plot_trajectories:
         curves=rules.patterns.output.curves,
         images=rules.interpolate.output.images,
         index=rules.interpolate.output.index,
-        code=code("figures/trajectories", "figures/common", "pairs", "patterns"),
+        code=code("plot-trajectories"),
     output:
         curves=report(
             f"{RESULTS}/figures/trajectories/{{model}}_curves.png",
@@ -154,9 +154,9 @@ rule plot_trajectories:
             labels={"model": "{model}", "figure": "walk strips"},
         ),
     log:
-        f"{RESULTS}/logs/plot_trajectories/{{model}}.log",
+        logs("plot_trajectories/{model}.log"),
     benchmark:
-        f"{RESULTS}/benchmarks/plot_trajectories/{{model}}.tsv"
+        benchmarks("plot_trajectories/{model}.tsv")
     conda:
         ENV
     resources:
@@ -165,7 +165,7 @@ rule plot_trajectories:
         settings=settings("figures"),
     shell:
         "python -m stylepath plot-trajectories --settings {params.settings:q} --model {wildcards.model}"
-        " --style-loss {input.style_loss} --info {input.info} --patterns {input.walks}"
+        " --style-loss {input.style_loss} --info {input.info} --walks {input.walks}"
         " --curves {input.curves} --images {input.images} --index {input.index}"
         " --curves-out {output.curves} --strips-out {output.strips} > {log} 2>&1"
 
@@ -175,13 +175,7 @@ rule plot_patterns_summary:
         summary=rules.summarise_patterns.output.parquet,
         walks=expand(rules.patterns.output.walks, model=MODELS),
         curves=expand(rules.patterns.output.curves, model=MODELS),
-        code=code(
-            "figures/patterns_summary",
-            "figures/trajectories",
-            "figures/common",
-            "pairs",
-            "patterns",
-        ),
+        code=code("plot-patterns-summary"),
     output:
         report(
             f"{RESULTS}/figures/patterns/summary.png",
@@ -190,9 +184,9 @@ rule plot_patterns_summary:
             labels={"model": "all", "figure": "patterns across models"},
         ),
     log:
-        f"{RESULTS}/logs/plot_patterns_summary.log",
+        logs("plot_patterns_summary.log"),
     benchmark:
-        f"{RESULTS}/benchmarks/plot_patterns_summary.tsv"
+        benchmarks("plot_patterns_summary.tsv")
     conda:
         ENV
     resources:
@@ -201,4 +195,4 @@ rule plot_patterns_summary:
         settings=settings("figures"),
     shell:
         "python -m stylepath plot-patterns-summary --settings {params.settings:q} --summary {input.summary}"
-        " --patterns {input.walks} --curves {input.curves} --out {output} > {log} 2>&1"
+        " --walks {input.walks} --curves {input.curves} --out {output} > {log} 2>&1"

@@ -24,8 +24,9 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from stylepath.data import folder, images, synthetic
-from stylepath.io import StylepathError, read_json, save_npy, write_json, write_parquet
+from stylepath.data import folder, image_files, synthetic
+from stylepath.data.prepared import write_prepared
+from stylepath.io import StylepathError, read_json, write_json
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ def visit_order(candidates: list[dict], style: str, cap: int | None, seed: int) 
 def load(candidate: dict, size: int, seed: int) -> np.ndarray:
     if "index" in candidate:
         return synthetic.paint(candidate["style"], seed, candidate["index"], size)
-    return images.load_square(candidate["path"], size)
+    return image_files.load_square(candidate["path"], size)
 
 
 def decode_style(candidates, style, size, cap, seed, progress):
@@ -108,7 +109,7 @@ def decode_style(candidates, style, size, cap, seed, progress):
         except MemoryError:
             raise
         except Exception as error:  # any unreadable file is skipped, never a crash
-            reason = images.describe_error(error)
+            reason = image_files.describe_error(error)
             log.warning("skipped %s: %s", candidate["source"], reason)
             skipped.append(
                 {
@@ -206,7 +207,6 @@ def main(args) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     dataset, seed = args.settings["dataset"], args.settings["seed"]
     stacked, metadata, report = prepare(dataset, seed, args.manifest)
-    save_npy(stacked, args.images)
-    write_parquet(metadata, args.metadata)
+    write_prepared(stacked, metadata, args.images, args.metadata)
     write_json(report, args.report)
     log.info("%d images (%s), %d skipped", len(metadata), report["counts"], report["n_skipped"])

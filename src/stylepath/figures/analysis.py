@@ -6,7 +6,8 @@ import pandas as pd
 import seaborn as sns
 from scipy.optimize import linear_sum_assignment
 
-from stylepath.figures.common import MODEL_LABELS, new_figure, style_colours
+from stylepath.config import model_label
+from stylepath.figures.common import new_figure, style_colours
 from stylepath.io import read_json, save_figure
 
 
@@ -151,8 +152,7 @@ def plot_model(model, shape, projections, scores, labels, palette):
         ax.remove()
     plot_scores(axes[1, 2], scores)
     fig.suptitle(
-        f"{MODEL_LABELS.get(model, model)}: latent space ({shape['n_images']} images, "
-        f"{shape['latent_dim']} dimensions)",
+        f"{model_label(model)}: latent space ({shape['n_images']} images, {shape['latent_dim']} dimensions)",
         fontweight="bold",
     )
     fig.tight_layout()

@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from stylepath.analysis import ALGORITHMS, SPACES, STYLE_REFERENCE
+from stylepath.config import model_label
 from stylepath.figures.analysis import explained_ratios, number, plot_pca_2d
-from stylepath.figures.common import MODEL_LABELS, MODEL_ORDER, model_colours, new_figure, style_colours
+from stylepath.figures.common import model_colours, model_order, new_figure, style_colours
 from stylepath.io import StylepathError, read_json, save_figure
 
 SPHERICITY_MEASURES = {
@@ -18,15 +18,6 @@ SPHERICITY_MEASURES = {
 HEATMAP_METRICS = {"ari": "ARI vs style", "nmi": "NMI vs style", "silhouette": "silhouette (no labels)"}
 
 
-def model_order(models):
-    """Models in the project's fixed order (unknown names last, alphabetically)."""
-    return sorted(models, key=lambda m: (MODEL_ORDER.index(m) if m in MODEL_ORDER else len(MODEL_ORDER), m))
-
-
-def label(model):
-    return MODEL_LABELS.get(model, model)
-
-
 def plot_spectra(shapes, palette):
     """Share of variance per principal component (log scale) and cumulated, one line per model."""
     colours = model_colours(palette)
@@ -34,7 +25,7 @@ def plot_spectra(shapes, palette):
     for model in model_order(shapes):
         ratios = explained_ratios(shapes[model])
         components = np.arange(1, len(ratios) + 1)
-        style = {"color": colours.get(model), "marker": "o", "markersize": 3, "label": label(model)}
+        style = {"color": colours.get(model), "marker": "o", "markersize": 3, "label": model_label(model)}
         axes[0, 0].plot(components, np.clip(ratios, 1e-6, None), **style)
         axes[0, 1].plot(components, np.cumsum(ratios), **style)
     for dim in sorted({len(shape["eigenvalues"]) for shape in shapes.values()}):
@@ -54,7 +45,7 @@ def plot_spectra(shapes, palette):
 def plot_sphericity(shapes, palette):
     """Bars of the three scale-free sphericity measures per model (1 = a sphere)."""
     rows = [
-        {"model": label(model), "measure": name, "value": shapes[model][key]}
+        {"model": model_label(model), "measure": name, "value": shapes[model][key]}
         for model in model_order(shapes)
         for key, name in SPHERICITY_MEASURES.items()
     ]
@@ -71,7 +62,8 @@ def plot_sphericity(shapes, palette):
 def plot_score_heatmaps(scores):
     """Heatmaps model x (algorithm, space) of ARI and NMI against style and of the silhouette."""
     scores = scores.assign(method=scores["algorithm"] + "\n" + scores["space"])
-    rank = {name: i for i, name in enumerate([*ALGORITHMS, STYLE_REFERENCE, *SPACES])}
+    # Methods grouped by algorithm, in the order the analysis wrote them (the config's order).
+    rank = {name: i for i, name in enumerate(dict.fromkeys([*scores["algorithm"], *scores["space"]]))}
     methods = scores.drop_duplicates("method").sort_values(["algorithm", "space"], key=lambda column: column.map(rank))[
         "method"
     ]
@@ -79,7 +71,9 @@ def plot_score_heatmaps(scores):
     fig, axes = new_figure(3, 1, width=0.75 * scores["method"].nunique() + 1.6, height=0.4 * len(models) + 1.2)
     for ax, (metric, title) in zip(axes[:, 0], HEATMAP_METRICS.items()):
         table = scores[scores["metric"] == metric].pivot(index="model", columns="method", values="value")
-        table = table.reindex(index=models, columns=[m for m in methods if m in table.columns]).rename(index=label)
+        table = table.reindex(index=models, columns=[m for m in methods if m in table.columns]).rename(
+            index=model_label
+        )
         low = -1 if metric == "silhouette" else 0
         sns.heatmap(
             table,
@@ -108,7 +102,7 @@ def plot_pca_grid(shapes, projections, palette):
     fig, axes = new_figure(nrows, ncols, width=3.6, height=3.3)
     for ax, model in zip(axes.flat, models):
         plot_pca_2d(ax, projections[model], explained_ratios(shapes[model]), colours, legend=False)
-        ax.set_title(f"{label(model)} (sphericity {number(shapes[model]['sphericity'])})")
+        ax.set_title(f"{model_label(model)} (sphericity {number(shapes[model]['sphericity'])})")
     for ax in axes.flat[len(models) :]:
         ax.remove()
     handles = [axes.flat[0].scatter([], [], color=colour, s=25, label=style) for style, colour in colours.items()]

@@ -1,31 +1,41 @@
 """The look shared by every figure: headless backend, seaborn theme, fixed colours per
-style and per model so that a colour means the same thing in every figure."""
+style and per model so that a colour means the same thing in every figure; models are
+named by `model_label` (the schema's titles) everywhere."""
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-MODEL_ORDER = ["ae", "vae", "beta_vae", "aae", "tvae"]
-MODEL_LABELS = {"ae": "AE", "vae": "VAE", "beta_vae": "β-VAE", "aae": "AAE", "tvae": "TVAE"}
+from stylepath.config import model_names  # noqa: E402  (after the backend)
 
 
 def setup() -> None:
-    """Apply the project's seaborn theme."""
+    """Apply the project's seaborn theme, and seed numpy's global generator, which seaborn's
+    strip-plot jitter draws from, so that a figure is the same on every run."""
     sns.set_theme(context="paper", style="whitegrid")
+    np.random.seed(0)
 
 
-def style_colours(styles, palette: str = "colorblind") -> dict:
+def style_colours(styles, palette: str) -> dict:
     """Colour per style, in the sorted order of the style names (stable across figures)."""
     styles = sorted(set(styles))
     return dict(zip(styles, sns.color_palette(palette, len(styles))))
 
 
-def model_colours(palette: str = "colorblind") -> dict:
-    """Colour per model, fixed by MODEL_ORDER."""
-    return dict(zip(MODEL_ORDER, sns.color_palette(palette, len(MODEL_ORDER))))
+def model_colours(palette: str) -> dict:
+    """Colour per model, fixed by the schema's order of the models."""
+    names = model_names()
+    return dict(zip(names, sns.color_palette(palette, len(names))))
+
+
+def model_order(models) -> list[str]:
+    """`models` in the schema's order (unknown names last, alphabetically)."""
+    names = model_names()
+    return sorted(set(models), key=lambda m: (names.index(m) if m in names else len(names), m))
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, width: float = 4.0, height: float = 3.2, **kwargs):

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from stylepath.figures.common import MODEL_LABELS, MODEL_ORDER, model_colours, new_figure
+from stylepath.config import model_label
+from stylepath.figures.common import model_colours, model_order, new_figure
 from stylepath.figures.trajectories import pattern_colours, plot_band
 from stylepath.io import StylepathError, save_figure
 from stylepath.patterns import PATTERNS
@@ -17,15 +18,15 @@ from stylepath.patterns import PATTERNS
 
 def add_arguments(parser) -> None:
     parser.add_argument("--summary", required=True, help="patterns/summary.parquet")
-    parser.add_argument("--patterns", nargs="+", required=True, help="patterns/<model>.parquet files")
+    parser.add_argument("--walks", nargs="+", required=True, help="patterns/<model>.parquet files")
     parser.add_argument("--curves", nargs="+", required=True, help="patterns/<model>_curves.parquet files")
     parser.add_argument("--out", required=True, help="figure (.png)")
 
 
-def summary_figure(summary, walks, curves, palette="colorblind"):
-    """2 x 2 panels; models in MODEL_ORDER, labelled as in every figure."""
-    models = [m for m in MODEL_ORDER if m in set(summary["model"])]
-    labels = [MODEL_LABELS[m] for m in models]
+def summary_figure(summary, walks, curves, palette):
+    """2 x 2 panels; models in the schema's order, labelled as in every figure."""
+    models = model_order(summary["model"])
+    labels = [model_label(m) for m in models]
     fig, axes = new_figure(2, 2, width=4.6, height=3.4)
     colours = pattern_colours(palette)
 
@@ -44,7 +45,7 @@ def summary_figure(summary, walks, curves, palette="colorblind"):
     ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
 
     ax = axes[0, 1]
-    walks = walks.assign(label=walks["model"].map(MODEL_LABELS))
+    walks = walks.assign(label=walks["model"].map(model_label))
     order = [p for p in PATTERNS if (walks["pattern"] == p).any()]
     sns.boxplot(
         walks, x="label", y="cross_dissolve_index", hue="pattern", order=labels, hue_order=order,
@@ -64,7 +65,7 @@ def summary_figure(summary, walks, curves, palette="colorblind"):
     model_colour = model_colours(palette)
     shape = curves[(curves["quantity"] == "total") & (curves["criterion"] == "all") & (curves["scale"] == "relative")]
     for model in models:
-        plot_band(ax, shape[shape["model"] == model], model_colour[model], MODEL_LABELS[model])
+        plot_band(ax, shape[shape["model"] == model], model_colour[model], model_label(model))
     ax.set_xlabel("position on the walk t (midpoint of each step)")
     ax.set_ylabel("style loss / the walk's mean")
     ax.set_title("mean curve shape (all walks, t band)")
@@ -74,7 +75,7 @@ def summary_figure(summary, walks, curves, palette="colorblind"):
     by_criterion = summary[summary["criterion"] != "all"].pivot(
         index="criterion", columns="model", values="share_horseshoe"
     )
-    by_criterion = by_criterion.reindex(columns=models).rename(columns=MODEL_LABELS)
+    by_criterion = by_criterion.reindex(columns=models).rename(columns=model_label)
     sns.heatmap(by_criterion, ax=ax, vmin=0, vmax=1, cmap="mako", annot=True, fmt=".2f", annot_kws={"fontsize": 7})
     ax.set_xlabel("")
     ax.set_ylabel("pair criterion")
@@ -87,11 +88,11 @@ def summary_figure(summary, walks, curves, palette="colorblind"):
 
 
 def main(args) -> None:
-    figures = args.settings.get("figures", {})
+    figures = args.settings["figures"]
     summary = pd.read_parquet(args.summary)
-    walks = pd.concat([pd.read_parquet(path) for path in args.patterns], ignore_index=True)
+    walks = pd.concat([pd.read_parquet(path) for path in args.walks], ignore_index=True)
     curves = pd.concat([pd.read_parquet(path) for path in args.curves], ignore_index=True)
     if summary.empty or walks.empty:
         raise StylepathError(f"{args.summary} is empty; re-run `stylepath summarise-patterns`")
-    fig = summary_figure(summary, walks, curves, figures.get("palette", "colorblind"))
-    save_figure(fig, args.out, dpi=figures.get("dpi", 120))
+    fig = summary_figure(summary, walks, curves, figures["palette"])
+    save_figure(fig, args.out, dpi=figures["dpi"])

@@ -4,10 +4,11 @@
 import numpy as np
 import torch
 
-from stylepath.figures.common import MODEL_LABELS, new_figure, style_colours
+from stylepath.config import model_label
+from stylepath.figures.common import new_figure, style_colours
 from stylepath.io import save_figure
 from stylepath.models import load_model_and_images
-from stylepath.models.inputs import to_model_input
+from stylepath.models.backbone import to_model_input
 from stylepath.runtime import select_device
 
 
@@ -59,17 +60,17 @@ def reconstruction_figure(originals: dict, reconstructions: dict, mses: dict, mo
             if row == 0:
                 ax.set_title("reconstruction" if is_recon else "original", fontsize="small")
         axes[row, 0].set_ylabel(style, color=colours[style], fontweight="bold", fontsize="small")
-    fig.suptitle(f"{MODEL_LABELS.get(model, model)}: validation images and their reconstructions")
+    fig.suptitle(f"{model_label(model)}: validation images and their reconstructions")
     return fig
 
 
 def main(args) -> None:
-    figures = args.settings.get("figures", {})
+    figures = args.settings["figures"]
     device = select_device()
     model, images, metadata = load_model_and_images(args.model, args.images, args.metadata, device)
-    chosen = choose_images(metadata, int(figures.get("recon_per_style", 4)), int(args.settings.get("seed", 0)))
+    chosen = choose_images(metadata, figures["recon_per_style"], args.settings["seed"])
     originals = {style: np.asarray(images[rows]) for style, rows in chosen.items()}
     reconstructions = {style: reconstruct(model, originals[style], device) for style in chosen}
     mses = {style: ((reconstructions[style] - originals[style] / 255) ** 2).mean(axis=(1, 2, 3)) for style in chosen}
-    fig = reconstruction_figure(originals, reconstructions, mses, model.name, figures.get("palette", "colorblind"))
-    save_figure(fig, args.out, dpi=figures.get("dpi", 120))
+    fig = reconstruction_figure(originals, reconstructions, mses, model.name, figures["palette"])
+    save_figure(fig, args.out, dpi=figures["dpi"])

@@ -5,7 +5,8 @@ import math
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from stylepath.figures.common import MODEL_LABELS, model_colours, new_figure
+from stylepath.config import model_label
+from stylepath.figures.common import model_colours, new_figure
 from stylepath.io import StylepathError, save_figure
 
 # Panel title per history column (units: nats per image unless stated).
@@ -28,12 +29,12 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", required=True, help="figure (.png)")
 
 
-def training_figure(history: pd.DataFrame, model: str, palette: str = "colorblind"):
+def training_figure(history: pd.DataFrame, model: str, palette: str):
     """A grid of panels, one per history column but epoch and seconds, value vs epoch."""
     terms = [column for column in history.columns if column not in ("epoch", "seconds")]
     ncols = min(3, len(terms))
     fig, axes = new_figure(math.ceil(len(terms) / ncols), ncols, width=3.0, height=2.3)
-    colour = model_colours(palette).get(model, "C0")
+    colour = model_colours(palette)[model]
     for ax, term in zip(axes.flat, terms):
         ax.plot(history["epoch"], history[term], marker="o", markersize=3, color=colour)
         if term in ("disc_accuracy", "active_triplets"):
@@ -46,7 +47,7 @@ def training_figure(history: pd.DataFrame, model: str, palette: str = "colorblin
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     for ax in axes.flat[len(terms) :]:
         ax.remove()
-    fig.suptitle(f"{MODEL_LABELS.get(model, model)}: training curves (train split; last panel: val split)")
+    fig.suptitle(f"{model_label(model)}: training curves (train split; last panel: val split)")
     fig.tight_layout()
     return fig
 
@@ -55,6 +56,6 @@ def main(args) -> None:
     history = pd.read_csv(args.history)
     if history.empty or "epoch" not in history.columns:
         raise StylepathError(f"{args.history} has no epochs; re-run `stylepath train`")
-    figures = args.settings.get("figures", {})
-    fig = training_figure(history, args.model, figures.get("palette", "colorblind"))
-    save_figure(fig, args.out, dpi=figures.get("dpi", 120))
+    figures = args.settings["figures"]
+    fig = training_figure(history, args.model, figures["palette"])
+    save_figure(fig, args.out, dpi=figures["dpi"])

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from stylepath.figures.common import MODEL_LABELS, new_figure
+from stylepath.config import model_label
+from stylepath.figures.common import new_figure
 from stylepath.io import StylepathError, save_figure
 from stylepath.pairs import CRITERIA
 from stylepath.patterns import PATTERNS
@@ -23,7 +24,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--model", required=True, help="model name (ae, vae, beta_vae, aae, tvae)")
     parser.add_argument("--style-loss", required=True, help="style-loss table (Parquet)")
     parser.add_argument("--info", required=True, help="style-loss weights and settings (JSON)")
-    parser.add_argument("--patterns", required=True, help="pattern per walk (Parquet)")
+    parser.add_argument("--walks", required=True, help="pattern per walk (Parquet)")
     parser.add_argument("--curves", required=True, help="mean curves (Parquet)")
     parser.add_argument("--images", required=True, help="decoded walk images (.npy)")
     parser.add_argument("--index", required=True, help="index of the walk images (Parquet)")
@@ -31,12 +32,12 @@ def add_arguments(parser) -> None:
     parser.add_argument("--strips-out", required=True, help="strips figure (.png)")
 
 
-def pattern_colours(palette: str = "colorblind") -> dict:
+def pattern_colours(palette: str) -> dict:
     """Colour per pattern, fixed by PATTERNS (the same in every figure)."""
     return dict(zip(PATTERNS, sns.color_palette(palette, 8)[5:8]))
 
 
-def criterion_colours(palette: str = "colorblind") -> dict:
+def criterion_colours(palette: str) -> dict:
     """Colour per pair criterion (plus 'all' in black), fixed by pairs.CRITERIA."""
     return {"all": "black", **dict(zip(CRITERIA, sns.color_palette(palette, len(CRITERIA))))}
 
@@ -53,7 +54,7 @@ def plot_band(ax, curve: pd.DataFrame, colour, label: str) -> None:
     ax.fill_between(curve["t_mid"], curve["ci_low"], curve["ci_high"], color=colour, alpha=0.2, linewidth=0)
 
 
-def curves_figure(curves, walks, model, info, palette="colorblind"):
+def curves_figure(curves, walks, model, info, palette):
     """2 x 2 panels: raw and relative total per criterion, relative per layer, CDI per pattern."""
     fig, axes = new_figure(2, 2, width=4.6, height=3.4)
     colours = criterion_colours(palette)
@@ -94,7 +95,7 @@ def curves_figure(curves, walks, model, info, palette="colorblind"):
     ax.set_xlabel("curve pattern")
     ax.set_ylabel("cross-dissolve index (1 = pure blend)")
     ax.set_title("cross-dissolve per pattern")
-    fig.suptitle(f"{MODEL_LABELS.get(model, model)}: style loss along the walks\n{weights_caption(info)}", fontsize=9)
+    fig.suptitle(f"{model_label(model)}: style loss along the walks\n{weights_caption(info)}", fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -110,7 +111,7 @@ def choose_strips(walks: pd.DataFrame, n: int) -> pd.DataFrame:
     return pd.DataFrame(chosen)
 
 
-def strips_figure(losses, walks, images, index, model, info, n_strips, palette="colorblind"):
+def strips_figure(losses, walks, images, index, model, info, n_strips, palette):
     """Per chosen walk: its decoded images in a row (image k centred at t_k), and under them
     its total style loss at the midpoints, i.e. between the two images it compares."""
     chosen = choose_strips(walks, n_strips)
@@ -141,22 +142,22 @@ def strips_figure(losses, walks, images, index, model, info, n_strips, palette="
         bottom.set_ylabel("style loss", fontsize=7)
         bottom.tick_params(labelsize=7)
     axes[-1, 0].set_xlabel("position on the walk t (each loss sits between the two images it compares)")
-    fig.suptitle(f"{MODEL_LABELS.get(model, model)}: walks and their style loss\n{weights_caption(info)}", fontsize=8)
+    fig.suptitle(f"{model_label(model)}: walks and their style loss\n{weights_caption(info)}", fontsize=8)
     fig.tight_layout()
     return fig
 
 
 def main(args) -> None:
-    figures = args.settings.get("figures", {})
-    palette, dpi = figures.get("palette", "colorblind"), figures.get("dpi", 120)
+    figures = args.settings["figures"]
+    palette, dpi = figures["palette"], figures["dpi"]
     losses = pd.read_parquet(args.style_loss)
-    walks = pd.read_parquet(args.patterns)
+    walks = pd.read_parquet(args.walks)
     curves = pd.read_parquet(args.curves)
     index = pd.read_parquet(args.index)
     images = np.load(args.images, mmap_mode="r")
     info = json.loads(Path(args.info).read_text())
     if walks.empty or curves.empty:
-        raise StylepathError(f"{args.patterns} or {args.curves} is empty; re-run `stylepath patterns`")
+        raise StylepathError(f"{args.walks} or {args.curves} is empty; re-run `stylepath patterns`")
     save_figure(curves_figure(curves, walks, args.model, info, palette), args.curves_out, dpi)
-    n_strips = figures.get("n_strips", 4)
+    n_strips = figures["n_strips"]
     save_figure(strips_figure(losses, walks, images, index, args.model, info, n_strips, palette), args.strips_out, dpi)

@@ -1,36 +1,42 @@
-"""The five autoencoders on one shared backbone, and their model files.
+"""The autoencoders on one shared backbone, and their model files.
 
-model = build_model("vae", {"latent_dim": 16}, image_size=64)
+Model `name` lives in its own module, stylepath/models/<name>.py, whose `MODEL` is its class
+(a subclass of `backbone.Autoencoder`); the names are the config schema's `models` enum.
+
+model = build_model("vae", settings, image_size=64)   # settings: stylepath.config.model_settings
 z, logvar = model.encode(x)        # x: float32 B x 3 x H x W in [0, 1]
 x_hat = model.decode(z)            # B x 3 x H x W in [0, 1]
 save_model(model, settings, "model.pt"); model = load_model("model.pt", device)
 """
 
+import importlib
 import pickle
 from pathlib import Path
 
 import torch
 
+from stylepath.config import model_names
 from stylepath.io import StylepathError, atomic_path
-from stylepath.models.aae import AAE
-from stylepath.models.ae import AE
 from stylepath.models.backbone import Autoencoder
-from stylepath.models.beta_vae import BetaVAE
-from stylepath.models.tvae import TVAE
-from stylepath.models.vae import VAE
 
-MODELS = {"ae": AE, "vae": VAE, "beta_vae": BetaVAE, "aae": AAE, "tvae": TVAE}
+
+def model_class(name: str) -> type[Autoencoder]:
+    """The class of model `name` (the `MODEL` of stylepath/models/<name>.py)."""
+    if name not in model_names():
+        raise StylepathError(f"unknown model {name!r}; choose one of {', '.join(model_names())}")
+    return importlib.import_module(f"stylepath.models.{name}").MODEL
 
 
 def build_model(name: str, settings: dict, image_size: int) -> Autoencoder:
-    """A freshly initialised model `name` (from torch's global generator); `settings` is
-    its training settings (latent_dim and the model's own keys; missing own keys take
-    the schema's defaults)."""
-    if name not in MODELS:
-        raise StylepathError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
-    if "latent_dim" not in settings:
-        raise StylepathError(f"settings for {name} lack 'latent_dim' (training.shared.latent_dim)")
-    return MODELS[name].from_settings(settings, int(image_size))
+    """A freshly initialised model `name` (from torch's global generator); `settings` are its
+    training settings (training.shared merged with training.<name>, schema defaults filled in)."""
+    try:
+        return model_class(name).from_settings(settings, int(image_size))
+    except KeyError as error:
+        raise StylepathError(
+            f"settings for {name} lack {error}: pass training.shared merged with training.{name}, "
+            "defaults filled in (stylepath.config.model_settings)"
+        ) from error
 
 
 def save_model(model: Autoencoder, settings: dict, path) -> None:
@@ -59,10 +65,10 @@ def load_model(path, device="cpu") -> Autoencoder:
 def load_model_and_images(model_path, images_path, metadata_path, device):
     """(model, images N x H x W x 3 uint8, metadata) for a trained model and the data set it
     is applied to; a StylepathError when the image size is not the one it was trained on."""
-    from stylepath.models.inputs import load_images
+    from stylepath.data.prepared import read_prepared
 
     model = load_model(model_path, device)
-    images, metadata = load_images(images_path, metadata_path)
+    images, metadata = read_prepared(images_path, metadata_path)
     if images.shape[1] != model.image_size:
         raise StylepathError(
             f"{images_path} holds {images.shape[1]} px images but {model_path} was trained on "

@@ -44,7 +44,7 @@ class AAE(Autoencoder):
     name = "aae"
     variational = False
 
-    def __init__(self, image_size: int, latent_dim: int, disc_hidden=(512, 256), disc_lr: float = 2e-4):
+    def __init__(self, image_size: int, latent_dim: int, disc_hidden: list[int], disc_lr: float):
         super().__init__(image_size, latent_dim)
         self.disc_lr = float(disc_lr)
         self.discriminator = Discriminator(latent_dim, list(disc_hidden))
@@ -54,8 +54,8 @@ class AAE(Autoencoder):
         return cls(
             image_size,
             int(settings["latent_dim"]),
-            disc_hidden=settings.get("disc_hidden", [512, 256]),
-            disc_lr=settings.get("disc_lr", 2e-4),
+            disc_hidden=settings["disc_hidden"],
+            disc_lr=settings["disc_lr"],
         )
 
     def make_optimisers(self, lr: float) -> dict:
@@ -111,3 +111,6 @@ class AAE(Autoencoder):
         gen_loss.backward()
         optimisers["generator"].step()
         return {"disc_loss": disc_loss.detach(), "gen_loss": gen_loss.detach(), "disc_accuracy": disc_accuracy}
+
+
+MODEL = AAE

@@ -18,3 +18,6 @@ class AE(Autoencoder):
         z, _ = self.encode(x)
         recon = reconstruction_loss(self.decoder(z), x)
         return {"loss": recon, "recon": recon}
+
+
+MODEL = AE

@@ -61,6 +61,13 @@ class Decoder(nn.Module):
         return self.deconvs(self.unflatten(self.linear(z)))
 
 
+def to_model_input(batch: torch.Tensor, channels_last: bool = False) -> torch.Tensor:
+    """uint8 B x H x W x 3 -> float32 B x 3 x H x W in [0, 1] (on the batch's device)."""
+    x = batch.permute(0, 3, 1, 2).float().div(255)
+    memory_format = torch.channels_last if channels_last else torch.contiguous_format
+    return x.contiguous(memory_format=memory_format)
+
+
 def reconstruction_loss(logits, x):
     """Bernoulli negative log-likelihood: binary cross-entropy between the decoded
     logits and the target pixels x in [0, 1], summed over the 3 x H x W pixels and

@@ -14,10 +14,13 @@ class BetaVAE(VAE):
 
     name = "beta_vae"
 
-    def __init__(self, image_size: int, latent_dim: int, beta: float = 4.0):
+    def __init__(self, image_size: int, latent_dim: int, beta: float):
         super().__init__(image_size, latent_dim)
         self.beta = float(beta)
 
     @classmethod
     def from_settings(cls, settings: dict, image_size: int):
-        return cls(image_size, int(settings["latent_dim"]), beta=settings.get("beta", 4.0))
+        return cls(image_size, int(settings["latent_dim"]), beta=settings["beta"])
+
+
+MODEL = BetaVAE

@@ -7,7 +7,7 @@ from stylepath.io import StylepathError
 from stylepath.models.vae import VAE
 
 
-def triplet_loss(mu, labels, margin: float, distance: str = "l1"):
+def triplet_loss(mu, labels, margin: float, distance: str):
     """Batch-all triplet loss on posterior means mu (B x latent_dim) with integer labels (B).
 
     Mining: every valid triplet in the batch, (anchor a, positive p, negative n) with
@@ -48,9 +48,9 @@ class TVAE(VAE):
         self,
         image_size: int,
         latent_dim: int,
-        triplet_margin: float = 1.0,
-        triplet_weight: float = 0.1,
-        triplet_distance: str = "l1",
+        triplet_margin: float,
+        triplet_weight: float,
+        triplet_distance: str,
     ):
         super().__init__(image_size, latent_dim)
         if triplet_distance not in ("l1", "l2"):
@@ -64,9 +64,9 @@ class TVAE(VAE):
         return cls(
             image_size,
             int(settings["latent_dim"]),
-            triplet_margin=settings.get("triplet_margin", 1.0),
-            triplet_weight=settings.get("triplet_weight", 0.1),
-            triplet_distance=settings.get("triplet_distance", "l1"),
+            triplet_margin=settings["triplet_margin"],
+            triplet_weight=settings["triplet_weight"],
+            triplet_distance=settings["triplet_distance"],
         )
 
     def loss_terms(self, x, labels):
@@ -76,3 +76,6 @@ class TVAE(VAE):
         terms["triplet"] = triplet
         terms["active_triplets"] = active
         return terms
+
+
+MODEL = TVAE

@@ -42,3 +42,6 @@ class VAE(Autoencoder):
     def loss_terms(self, x, labels=None):
         terms, _ = self.vae_terms(x)
         return terms
+
+
+MODEL = VAE

@@ -1,19 +1,27 @@
-"""What the models read: the prepared images with their metadata, and uint8 -> float tensors."""
+"""The prepared data set, prepare-data's output and every later stage's input:
+
+images.npy        uint8 N x S x S x 3, RGB
+metadata.parquet  N rows: image_id, style, split ('train' | 'val'), source; row i describes image i
+"""
 
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 
-from stylepath.io import StylepathError
+from stylepath.io import StylepathError, save_npy, write_parquet
 
-METADATA_COLUMNS = ["image_id", "style", "split"]
+METADATA_COLUMNS = ["image_id", "style", "split", "source"]
 
 
-def load_images(images_path, metadata_path) -> tuple[np.ndarray, pd.DataFrame]:
-    """(images, metadata): uint8 N x H x W x 3 (memory-mapped) and its N-row table with
-    at least image_id, style, split; row i of the table describes image i."""
+def write_prepared(images: np.ndarray, metadata: pd.DataFrame, images_path, metadata_path) -> None:
+    """Write the array and its table (atomically, each)."""
+    save_npy(images, images_path)
+    write_parquet(metadata[METADATA_COLUMNS], metadata_path)
+
+
+def read_prepared(images_path, metadata_path) -> tuple[np.ndarray, pd.DataFrame]:
+    """(images, metadata): uint8 N x S x S x 3 (memory-mapped) and its N-row table, checked."""
     for path in (images_path, metadata_path):
         if not Path(path).is_file():
             raise StylepathError(f"{path} does not exist; run `stylepath prepare-data` (or snakemake) first")
@@ -33,10 +41,3 @@ def load_images(images_path, metadata_path) -> tuple[np.ndarray, pd.DataFrame]:
             "they come from different runs of prepare-data: re-run it"
         )
     return images, metadata.reset_index(drop=True)
-
-
-def to_model_input(batch: torch.Tensor, channels_last: bool = False) -> torch.Tensor:
-    """uint8 B x H x W x 3 -> float32 B x 3 x H x W in [0, 1] (on the batch's device)."""
-    x = batch.permute(0, 3, 1, 2).float().div(255)
-    memory_format = torch.channels_last if channels_last else torch.contiguous_format
-    return x.contiguous(memory_format=memory_format)

@@ -1,4 +1,4 @@
-"""The run's headline table: the first thing the report shows.
+"""`stylepath summarise-run`: the run's headline table, the first thing the report shows.
 
 One row per model: reconstruction error, sphericity of the latent space, the best
 agreement of a clustering with style, the shares of horseshoe / wave / other style-loss
@@ -62,12 +62,12 @@ def findings(table: pd.DataFrame, weights: dict) -> list[str]:
     lines.append(f"Most horseshoe curves: {model} ({value:.0%} of its trajectories).")
     model, value, _ = top("share_wave")
     lines.append(f"Most wave curves: {model} ({value:.0%} of its trajectories).")
-    if not weights.get("pretrained", False):
+    if not weights["pretrained"]:
         lines.append(
             "VGG19 weights were random (the offline demo): the style losses are texture "
             "statistics of an untrained network, not the measure of Gatys et al."
         )
-    lines.append(f"VGG19 weights used: {weights.get('weights_id', 'unknown')}.")
+    lines.append(f"VGG19 weights used: {weights['weights_id']}.")
     return lines
 
 
@@ -106,4 +106,4 @@ def main(args):
         print(sentence)
     write_csv(table, args.csv)
     with atomic_path(args.html) as tmp:
-        tmp.write_text(to_html(table, sentences, args.settings.get("run", "")))
+        tmp.write_text(to_html(table, sentences, args.settings["run"]))

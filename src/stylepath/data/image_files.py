@@ -9,9 +9,6 @@ with Lanczos (antialiased) to `size` x `size`.
 import numpy as np
 from PIL import Image, ImageOps
 
-# File name suffixes the folder source lists (other files are reported as skipped).
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm"}
-
 
 def to_rgb(image: Image.Image) -> Image.Image:
     """8-bit RGB version of `image`, whatever its mode.
