@@ -1,4 +1,4 @@
-"""The GPU slot pool (stylepath.gpus), on the CPU: GPUs are faked by their keys
+"""The GPU slot pool (stylepath.gpus) and select_device, on the CPU: GPUs are faked by their keys
 (UUIDs), claimants are real processes holding real flock locks."""
 
 import os
@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from stylepath import gpus
+from stylepath import gpus, runtime
 from stylepath.io import StylepathError
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -205,10 +205,112 @@ def test_visible_gpu_count_without_nvidia_devices(tmp_path):
 
 def test_the_snakefile_can_import_it_without_torch_or_numpy():
     code = (
-        "import sys; from stylepath.gpus import visible_gpu_count; visible_gpu_count();"
+        "import sys; from stylepath.gpus import visible_gpu_count; import stylepath.runtime; visible_gpu_count();"
         "heavy = {'torch', 'numpy'} & set(sys.modules); assert not heavy, heavy"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(SRC)}, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+
+
+# ---------------------------------------------------------------- select_device with faked CUDA
+
+
+def uuid(i: int) -> str:
+    return f"0000000{i}-aaaa-bbbb-cccc-dddddddddddd"
+
+
+@pytest.fixture
+def fake_cuda(monkeypatch, tmp_path):
+    """torch.cuda with `count` fake GPUs (uuid(i)); locks in tmp_path. Yields the set_device calls."""
+    import torch
+
+    calls = SimpleNamespace(set_device=[], count=2)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: calls.count > 0)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: calls.count)
+    props = [SimpleNamespace(name=f"Fake GPU {i}", uuid=uuid(i)) for i in range(4)]
+    monkeypatch.setattr(torch.cuda, "get_device_properties", props.__getitem__)
+    monkeypatch.setattr(torch.cuda, "set_device", calls.set_device.append)
+    monkeypatch.setenv(gpus.LOCK_DIR_ENV, str(tmp_path))
+    monkeypatch.delenv("STYLEPATH_DEVICE", raising=False)
+    monkeypatch.delenv(gpus.WAIT_ENV, raising=False)
+    monkeypatch.setattr(runtime, "_SLOT", None)
+    yield calls
+    if runtime._SLOT is not None:
+        runtime._SLOT.release()
+
+
+def test_a_gpu_job_claims_a_free_gpu_says_which_and_keeps_it(fake_cuda, tmp_path, capsys):
+    import torch
+
+    other = gpus.try_claim([f"GPU-{uuid(0)}"], tmp_path)  # another job holds GPU 0
+    assert runtime.select_device(gpu_job=True) == torch.device("cuda", 1)
+    assert fake_cuda.set_device == [1]
+    lock = tmp_path / f"GPU-{uuid(1)}.lock"
+    assert capsys.readouterr().out == f"Using cuda:1 (Fake GPU 1, uuid GPU-{uuid(1)}), slot lock {lock}\n"
+    assert gpus.try_claim([f"GPU-{uuid(1)}"], tmp_path) is None  # held by this process
+    assert runtime.select_device(gpu_job=True) == torch.device("cuda", 1)  # the same GPU, not a second one
+    other.release()
+    assert gpus.try_claim([f"GPU-{uuid(1)}"], tmp_path) is None
+
+
+def test_cpu_jobs_take_no_gpu(fake_cuda, tmp_path):
+    import torch
+
+    assert runtime.select_device() == torch.device("cpu")
+    assert fake_cuda.set_device == [] and list(tmp_path.iterdir()) == []
+
+
+def test_stylepath_device_cpu_forces_the_cpu(fake_cuda, tmp_path, monkeypatch):
+    import torch
+
+    monkeypatch.setenv("STYLEPATH_DEVICE", "cpu")
+    assert runtime.select_device(gpu_job=True) == torch.device("cpu")
+    assert fake_cuda.set_device == [] and list(tmp_path.iterdir()) == []
+
+
+def test_without_cuda_a_gpu_job_runs_on_the_cpu(fake_cuda, tmp_path):
+    import torch
+
+    fake_cuda.count = 0
+    assert runtime.select_device(gpu_job=True) == torch.device("cpu")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_gpu_job_waits_while_every_gpu_is_busy_and_may_give_up(fake_cuda, tmp_path, monkeypatch):
+    held = [gpus.try_claim([f"GPU-{uuid(i)}"], tmp_path) for i in range(2)]
+    monkeypatch.setenv(gpus.WAIT_ENV, "0.1")
+    monkeypatch.setattr(gpus, "POLL_S", 0.02)
+    with pytest.raises(StylepathError, match="every visible GPU stayed busy"):
+        runtime.select_device(gpu_job=True)
+    assert fake_cuda.set_device == []
+    for slot in held:
+        slot.release()
+
+
+def test_stylepath_device_pins_a_gpu_taking_its_slot_when_free(fake_cuda, tmp_path, monkeypatch, capsys):
+    import torch
+
+    monkeypatch.setenv("STYLEPATH_DEVICE", "cuda:1")
+    assert runtime.select_device() == torch.device("cuda", 1)  # even a CPU job, as asked
+    assert "pinned by STYLEPATH_DEVICE, slot lock" in capsys.readouterr().out
+    assert gpus.try_claim([f"GPU-{uuid(1)}"], tmp_path) is None
+    keys = [f"GPU-{uuid(i)}" for i in range(2)]
+    assert gpus.claim_gpu(keys, tmp_path, timeout_s=0).index == 0  # the pool keeps off the pinned GPU
+
+
+def test_a_pinned_gpu_is_shared_rather_than_waited_for(fake_cuda, tmp_path, monkeypatch, capsys):
+    import torch
+
+    other = gpus.try_claim([f"GPU-{uuid(0)}"], tmp_path)
+    monkeypatch.setenv("STYLEPATH_DEVICE", "cuda")
+    assert runtime.select_device(gpu_job=True) == torch.device("cuda", 0)
+    out = capsys.readouterr().out
+    assert f"Using cuda:0 (Fake GPU 0, uuid GPU-{uuid(0)}), pinned by STYLEPATH_DEVICE, shared with another" in out
+    assert f"stylepath job (pid {os.getpid()} " in out
+    assert fake_cuda.set_device == [0]
+    other.release()
+    monkeypatch.setenv("STYLEPATH_DEVICE", "cuda:2")
+    with pytest.raises(StylepathError, match="torch sees 2 CUDA devices"):
+        runtime.select_device(gpu_job=True)
