@@ -3,7 +3,9 @@
 import os
 import random
 
-import numpy as np
+from stylepath import gpus
+
+_SLOT = None  # the GpuSlot this process holds: its open lock file keeps the GPU ours until exit
 
 
 def seed_everything(seed: int) -> None:
@@ -12,6 +14,7 @@ def seed_everything(seed: int) -> None:
     On CUDA also ask torch for deterministic kernels (the CPU kernels stylepath uses are
     deterministic already; the switch costs ~2 s of imports, so CPU runs skip it).
     """
+    import numpy as np
     import torch
 
     random.seed(seed)
@@ -22,17 +25,50 @@ def seed_everything(seed: int) -> None:
         torch.use_deterministic_algorithms(True, warn_only=True)
 
 
-def select_device(name: str = "auto"):
-    """torch.device: CUDA when available and not disabled, else CPU.
+def select_device(name: str = "auto", *, gpu_job: bool = False):
+    """The torch.device this process computes on.
 
-    `STYLEPATH_DEVICE=cpu` in the environment forces the CPU.
+    `auto` (the default): a job that holds Snakemake's `gpu` resource (`gpu_job=True`: train,
+    style_loss) claims a GPU of its own from the slot pool (`stylepath.gpus`; it waits while
+    every visible GPU is held by another stylepath job) and keeps it until it exits; every
+    other job, and every job on a machine without CUDA, uses the CPU: a job Snakemake does not
+    count as a GPU job must not take a GPU from one that it counts.
+
+    `STYLEPATH_DEVICE` in the environment overrides `name`, for every job: `cpu` forces the CPU;
+    a device such as `cuda:1` (or `cuda`, meaning cuda:0) is used as given, even by CPU jobs,
+    and never waits: its slot is taken when free, so pool jobs keep off it, and shared with a
+    note in the log when another stylepath job holds it.
     """
     import torch
 
-    name = os.environ.get("STYLEPATH_DEVICE", name)
+    global _SLOT
+    name = os.environ.get("STYLEPATH_DEVICE") or name
+    if name == "cpu" or (name == "auto" and not (gpu_job and torch.cuda.is_available())):
+        return torch.device("cpu")
+    if name != "auto" and torch.device(name).type != "cuda":
+        return torch.device(name)  # mps, xpu, ...: no slot pool there
+    if _SLOT is not None:  # claimed earlier in this process
+        return torch.device("cuda", _SLOT.index)
+    count = torch.cuda.device_count()
+    keys = [gpus.device_key(torch.cuda.get_device_properties(i), i) for i in range(count)]
+    directory = gpus.lock_dir()
     if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    return torch.device(name)
+        slot = gpus.claim_gpu(keys, directory, gpus.wait_timeout())
+        index, note = slot.index, f"slot lock {slot.path}"
+    else:
+        index = torch.device(name).index or 0
+        if index >= count:
+            from stylepath.io import StylepathError
+
+            raise StylepathError(f"STYLEPATH_DEVICE={name}, but torch sees {count} CUDA devices: unset it or pick one")
+        slot = gpus.try_claim(keys, directory, order=[index])
+        shared = f"shared with another stylepath job ({gpus.holder(keys[index], directory)})"
+        note = f"pinned by STYLEPATH_DEVICE, {f'slot lock {slot.path}' if slot else shared}"
+    _SLOT = slot
+    torch.cuda.set_device(index)
+    props = torch.cuda.get_device_properties(index)
+    print(f"Using cuda:{index} ({props.name}, uuid {keys[index]}), {note}", flush=True)
+    return torch.device("cuda", index)
 
 
 def set_threads(threads: int) -> None:

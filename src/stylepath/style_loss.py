@@ -287,7 +287,7 @@ def main(args) -> None:
     settings, seed = args.settings["style_loss"], args.settings["seed"]
     seed_everything(seed)
     set_threads(args.threads)
-    device = select_device()
+    device = select_device(gpu_job=True)
     layers, layer_weights = settings["layers"], resolve_layer_weights(settings)
     images = np.load(args.images, mmap_mode="r")
     index = pd.read_parquet(args.index)

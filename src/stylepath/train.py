@@ -157,7 +157,7 @@ def main(args) -> None:
     name, epochs, batch_size = settings["model"], int(settings["epochs"]), int(settings["batch_size"])
     set_threads(args.threads)
     seed_everything(int(settings["seed"]))
-    device = select_device()
+    device = select_device(gpu_job=True)
     cuda = device.type == "cuda"
     autocast = partial(torch.autocast, device_type="cuda", dtype=torch.bfloat16, enabled=cuda)
 
