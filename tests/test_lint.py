@@ -53,4 +53,4 @@ def test_every_rule_is_thin_and_complete():
         assert shell.count("python -m stylepath ") == 1, f"rule {name} must call one stylepath command"
         assert "config[" not in shell and "{params.settings:q}" in shell, name
     for gpu_rule in ("train", "style_loss"):
-        assert "gpu=1" in rules[gpu_rule]
+        assert "gpu=GPU" in rules[gpu_rule]

@@ -17,7 +17,7 @@ rule train:
         ENV
     threads: config["training"]["threads"]
     resources:
-        gpu=1,
+        gpu=GPU,
         mem_mb=8000,
         runtime=240,
     params:

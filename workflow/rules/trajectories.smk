@@ -67,7 +67,7 @@ rule style_loss:
         ENV
     threads: 2
     resources:
-        gpu=1,
+        gpu=GPU,
         mem_mb=8000,
         runtime=120,
     params:
