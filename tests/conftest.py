@@ -71,9 +71,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def file_server(monkeypatch):
     """A FileServer on 127.0.0.1 (a free port) in a thread; downloads retry without delay."""
-    from stylepath.data import download
+    from stylepath.data import fetch
 
-    monkeypatch.setattr(download, "RETRY_DELAY_S", 0.0)
+    monkeypatch.setattr(fetch, "RETRY_DELAY_S", 0.0)
     state = FileServer()
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     httpd.state, state.port = state, httpd.server_address[1]

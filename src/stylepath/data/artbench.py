@@ -15,7 +15,8 @@ import re
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlparse
 
-from stylepath.data.download import fetch, safe_extract
+from stylepath.data.fetch import fetch
+from stylepath.data.files import safe_extract
 from stylepath.io import StylepathError
 
 log = logging.getLogger(__name__)

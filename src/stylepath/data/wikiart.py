@@ -19,7 +19,7 @@ from urllib.parse import quote
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from stylepath.data.download import fetch, fetch_json
+from stylepath.data.fetch import fetch, fetch_json
 from stylepath.io import StylepathError, atomic_path, read_json, write_json
 
 log = logging.getLogger(__name__)
