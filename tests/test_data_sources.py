@@ -105,6 +105,76 @@ def test_artbench_download_and_prepare(file_server, tmp_path, artbench_tar):
     assert np.allclose(realism, (120, 90, 40), atol=4)
 
 
+def artbench_settings(**changes) -> dict:
+    settings = {"source": "artbench", "styles": ["impressionism", "realism"], "url": "http://127.0.0.1:9/x.tar"}
+    return {**settings, "sha256": None, "path": None, **changes}
+
+
+def test_artbench_from_a_local_tar_checks_it_and_leaves_it_in_place(tmp_path, artbench_tar, caplog):
+    local = tmp_path / "data" / "artbench-10-imagefolder-split.tar"
+    local.parent.mkdir()
+    local.write_bytes(artbench_tar)
+    manifest_path = tmp_path / "resources" / "artbench" / "manifest.json"
+    wrong = "0" * 64
+    with pytest.raises(SystemExit, match=f"sha256 mismatch for {local}.*expected {wrong}.*left as it is"):
+        download(artbench_settings(path=str(local), sha256=wrong), manifest_path)
+    assert not manifest_path.exists() and local.read_bytes() == artbench_tar
+
+    expected = hashlib.sha256(artbench_tar).hexdigest()
+    manifest = download(artbench_settings(path=str(local), sha256=expected), manifest_path)  # url unreachable
+    folder = manifest_path.parent
+    assert manifest["origin"] == "local tar" and manifest["path"] == str(local)
+    assert manifest["local_archive"]["sha256_checked"] and manifest["local_archive"]["sha256"] == expected
+    assert not list(folder.glob("*.tar*")) and local.read_bytes() == artbench_tar  # used in place, not copied
+    assert manifest["counts"] == {"impressionism": {"train": 3, "test": 1}, "realism": {"train": 3, "test": 1}}
+    assert not manifest["counts_match_official"] and "does not hold ArtBench-10's" in caplog.text
+    assert all((folder / image["path"]).is_file() for image in manifest["images"]) and len(manifest["images"]) == 8
+
+    images, metadata, _ = prepare(
+        dataset_block("artbench", ["impressionism", "realism"]), seed=0, manifest_path=str(manifest_path)
+    )
+    assert images.shape == (8, 32, 32, 3) and metadata["source"].str.contains("/test/").sum() == 2
+
+
+@pytest.mark.parametrize("given", ["top folder", "its parent"])
+def test_artbench_from_an_extracted_folder_reads_the_images_in_place(tmp_path, artbench_tar, given):
+    with tarfile.open(fileobj=io.BytesIO(artbench_tar)) as tar:
+        tar.extractall(tmp_path / "data", filter="data")
+    top = tmp_path / "data" / "artbench-10-imagefolder-split"
+    path = top if given == "top folder" else top.parent
+    manifest_path = tmp_path / "resources" / "artbench" / "manifest.json"
+    manifest = download(artbench_settings(path=str(path)), manifest_path)
+
+    assert manifest["origin"] == "local folder" and manifest["root"] == str(top)
+    assert manifest["counts"] == {"impressionism": {"train": 3, "test": 1}, "realism": {"train": 3, "test": 1}}
+    assert sorted(p.name for p in manifest_path.parent.iterdir()) == ["manifest.json"]  # nothing copied
+    paths = [image["path"] for image in manifest["images"]]
+    assert len(paths) == 8 and all(p.startswith(str(top)) and "baroque" not in p for p in paths)
+    realism = [i for i in manifest["images"] if i["style"] == "realism"]
+    assert realism[0]["source"].startswith("artbench:") and realism[0]["source"].endswith("/realism/realism-0.jpg")
+
+    images, metadata, _ = prepare(
+        dataset_block("artbench", ["impressionism", "realism"]), seed=0, manifest_path=str(manifest_path)
+    )
+    assert images.shape == (8, 32, 32, 3)
+    assert metadata["image_id"].str.startswith(str(top)).all()
+
+
+def test_artbench_local_copy_errors_name_the_cause_and_the_fix(tmp_path, artbench_tar):
+    manifest_path = tmp_path / "resources" / "artbench" / "manifest.json"
+    with pytest.raises(SystemExit, match="does not exist.*or set it to null to download"):
+        download(artbench_settings(path=str(tmp_path / "missing")), manifest_path)
+    (tmp_path / "photos" / "cats").mkdir(parents=True)
+    with pytest.raises(SystemExit, match=r"not an extracted ArtBench-10.*found \['cats'\]"):
+        download(artbench_settings(path=str(tmp_path / "photos")), manifest_path)
+    with tarfile.open(fileobj=io.BytesIO(artbench_tar)) as tar:
+        tar.extractall(tmp_path / "data", filter="data")
+    settings = artbench_settings(path=str(tmp_path / "data"), styles=["realism", "surrealism"])
+    with pytest.raises(SystemExit, match=r"has no images of the styles \['surrealism'\].*complete copy"):
+        download(settings, manifest_path)
+    assert not manifest_path.exists()
+
+
 def test_artbench_unknown_style(tmp_path):
     settings = {
         "source": "artbench",
