@@ -11,7 +11,6 @@ and renamed to its final name only once verified.
 """
 
 import http.client
-import json
 import logging
 import os
 import re
@@ -173,22 +172,3 @@ def fetch(
         log.info("sha256 of %s verified (%s)", dest.name, actual)
     os.replace(part, dest)
     return file_record(url, dest, actual, sha256, expected_from)
-
-
-def fetch_json(url: str):
-    """GET a JSON document. Returns (value, url of the next page from a Link header or None)."""
-    try:
-        with open_url(url, {"Accept": "application/json"}) as response:
-            value = json.loads(response.read())
-            link = response.headers.get("Link") or ""
-    except urllib.error.HTTPError as error:
-        raise StylepathError(
-            f"{url} answered HTTP {error.code} {error.reason}. "
-            "Check the repository, revision and endpoint in the config."
-        ) from error
-    except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
-        raise StylepathError(
-            f"cannot reach {url} ({error}). Check your network or the endpoint in the config."
-        ) from error
-    match = re.search(r'<([^>]+)>\s*;\s*rel="?next"?', link)
-    return value, match.group(1) if match else None
