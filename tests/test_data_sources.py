@@ -394,6 +394,8 @@ def test_wikiart_offline_without_a_cache_says_what_to_do(hub, tmp_path, monkeypa
 def test_wikiart_unknown_revision_names_the_key(hub, tmp_path):
     with pytest.raises(SystemExit, match=r"huggan/wikiart on http://127.0.0.1:\d+ has no revision 'v9'.*revision"):
         download(wikiart_settings(hub, revision="v9"), tmp_path / "a" / "manifest.json")
+    with pytest.raises(SystemExit, match=r"has no commit f{40}\. Fix dataset.wikiart.revision"):
+        download(wikiart_settings(hub, revision="f" * 40), tmp_path / "a" / "manifest.json")
 
 
 def test_wikiart_honours_the_hugging_face_environment_variables(hub, tmp_path):

@@ -180,7 +180,11 @@ class Hub:
                     f"{self.repo} was not found on {self.endpoint} or needs access. Check dataset.wikiart.repo. "
                     + ACCESS_FIX
                 ) from error
-            except (RevisionNotFoundError, RemoteEntryNotFoundError) as error:
+            except RevisionNotFoundError as error:
+                raise StylepathError(
+                    f"{self.repo} on {self.endpoint} has no commit {sha}. Fix dataset.wikiart.revision."
+                ) from error
+            except RemoteEntryNotFoundError as error:
                 raise StylepathError(
                     f"no data/ folder in {self.where(sha)}: not the huggan/wikiart layout. "
                     "Check dataset.wikiart.repo and revision."
