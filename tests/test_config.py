@@ -27,6 +27,13 @@ def test_empty_config_gets_every_default():
     assert config["models"] == ["ae", "vae", "beta_vae", "aae", "tvae"]
 
 
+def test_real_sources_default_to_a_download_and_the_hugging_face_settings():
+    dataset = validated({})["dataset"]
+    assert dataset["artbench"]["path"] is None and dataset["artbench"]["sha256"] is None
+    assert dataset["wikiart"]["endpoint"] is None and dataset["wikiart"]["keep_shards"] is False
+    assert validated({"dataset": {"artbench": {"path": "data/artbench.tar"}}})["dataset"]["artbench"]["url"]
+
+
 @pytest.mark.parametrize(
     "config, named",
     [
@@ -37,6 +44,8 @@ def test_empty_config_gets_every_default():
         ({"interpolation": {"steps": 1}}, "steps"),
         ({"models": ["ae", "gan"]}, "gan"),
         ({"colour": "blue"}, "colour"),
+        ({"dataset": {"artbench": {"paht": "/data/artbench"}}}, "paht"),
+        ({"dataset": {"wikiart": {"keep_shards": "yes"}}}, "keep_shards"),
     ],
 )
 def test_bad_config_is_rejected_naming_the_key(config, named):

@@ -6,7 +6,8 @@ import tarfile
 
 import pytest
 
-from stylepath.data.download import fetch, safe_extract
+from stylepath.data.fetch import fetch
+from stylepath.data.files import safe_extract
 from stylepath.io import StylepathError
 
 DATA = bytes(range(256)) * 4000  # ~1 MB, so that chunks and halves are meaningful
@@ -136,3 +137,40 @@ def test_safe_extract_reports_a_damaged_archive(tmp_path):
 def test_safe_extract_allows_links_inside_the_target(tmp_path):
     make_tar(tmp_path / "a.tar", [("top/a/1.jpg", b"x"), ("top/b/link.jpg", "->", "../a/1.jpg")])
     assert safe_extract(tmp_path / "a.tar", tmp_path / "out", lambda name: True) == ["top/a/1.jpg"]
+
+
+def data_module_imports() -> dict[str, set[str]]:
+    """stylepath.data module -> the stylepath.data modules it imports (anywhere in the file)."""
+    import ast
+    from pathlib import Path
+
+    import stylepath.data
+
+    folder = Path(stylepath.data.__file__).parent
+    modules = {path.stem for path in folder.glob("*.py") if path.stem != "__init__"}
+    graph = {}
+    for name in modules:
+        found = set()
+        for node in ast.walk(ast.parse((folder / f"{name}.py").read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "stylepath.data":
+                found |= {alias.name for alias in node.names if alias.name in modules}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("stylepath.data."):
+                found.add(node.module.split(".")[2])
+            elif isinstance(node, ast.Import):
+                found |= {a.name.split(".")[2] for a in node.names if a.name.startswith("stylepath.data.")}
+        graph[name] = found - {name}
+    return graph
+
+
+def test_no_import_cycle_among_data_modules():
+    graph = data_module_imports()
+    assert "download" not in set().union(*graph.values())  # the command sits on top; nothing imports it
+    assert {"artbench", "wikiart"} <= graph["download"] and "fetch" in graph["artbench"]
+
+    def visit(name, path):
+        for target in sorted(graph[name]):
+            assert target not in path, f"import cycle: {' -> '.join([*path, target])}"
+            visit(target, [*path, target])
+
+    for name in graph:
+        visit(name, [name])
