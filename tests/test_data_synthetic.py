@@ -157,14 +157,14 @@ def test_contact_sheet_draws_a_block_per_style(default_set, tmp_path):
     assert len(fig.axes) == 4 * 2 * 8  # two rows of eight per style
     assert sorted(ax.get_ylabel() for ax in fig.axes if ax.get_ylabel()) == sorted(STYLES)
     assert sum(len(ax.get_images()) for ax in fig.axes) == 4 * 10
-    assert "from colour statistics: 0.41, from texture: 0.97" in fig._suptitle.get_text()
+    assert "from colour statistics: 0.41, from texture: 0.97" in fig.get_suptitle()
     assert "chance 0.25" in accuracy_line(accuracies, 4) and accuracy_line(None, 4) == ""
     again = contact_sheet(images, metadata, per_style=10, seed=0, palette="colorblind")  # same seed, same images
     for ax, ax_again in zip(fig.axes, again.axes):
         assert [im.get_array().tobytes() for im in ax.get_images()] == [
             im.get_array().tobytes() for im in ax_again.get_images()
         ]
-    assert again._suptitle.get_text().count("\n") == 0  # no accuracies, no second line
+    assert again.get_suptitle().count("\n") == 0  # no accuracies, no second line
     out = tmp_path / "data.png"
     save_figure(fig, out, dpi=60)
     with Image.open(out) as png:
