@@ -1,0 +1,90 @@
+"""`stylepath plot-data`: a contact sheet of the prepared data set, one block of rows per
+style, `per_style` images each drawn with the run's seed; the title can quote how well
+colour statistics and texture statistics predict the style (`stylepath.data.separability`).
+
+    stylepath plot-data --settings JSON --images images.npy --metadata metadata.parquet \
+        --report report.json --out data.png
+
+settings = {"figures": {"dpi", "palette", ...}, "seed": int}. The accuracies are read from
+the report's "separability" block ({"colour": float, "texture": float}) when it has one.
+"""
+
+import math
+
+import numpy as np
+
+from stylepath.figures.common import new_figure, style_colours
+from stylepath.io import read_json, save_figure
+from stylepath.models.inputs import load_images
+
+COLUMNS = 8  # images per row of a style's block
+
+
+def choose_rows(metadata, per_style: int, seed: int) -> dict:
+    """{style: sorted row indices}: up to `per_style` images of each style (any split),
+    drawn without replacement with `seed`; styles in sorted order."""
+    rng = np.random.default_rng(seed)
+    chosen = {}
+    for style in sorted(metadata["style"].unique()):
+        rows = np.flatnonzero((metadata["style"] == style).to_numpy())
+        chosen[style] = np.sort(rng.choice(rows, size=min(per_style, len(rows)), replace=False))
+    return chosen
+
+
+def accuracy_line(accuracies: dict | None, n_styles: int) -> str:
+    """'style from colour statistics: 0.41, from texture: 0.97 (...)', or '' without accuracies."""
+    if not accuracies:
+        return ""
+    return (
+        f"style from colour statistics: {accuracies['colour']:.2f}, from texture: {accuracies['texture']:.2f} "
+        f"(held-out logistic regression; chance {1 / n_styles:.2f})"
+    )
+
+
+def contact_sheet(images, metadata, per_style: int, seed: int, palette: str, accuracies: dict | None = None):
+    """A matplotlib figure: for each style (sorted), a block of `per_style` images drawn with
+    `seed`, COLUMNS to a row, the style's name on its left in the style's colour. `images`
+    uint8 N x H x W x 3, row i described by row i of `metadata` (needs a style column).
+    `accuracies` ({"colour", "texture"}, optional) adds a second title line."""
+    chosen = choose_rows(metadata, per_style, seed)
+    columns = min(COLUMNS, max(len(rows) for rows in chosen.values()))
+    block_rows = {style: max(1, math.ceil(len(rows) / columns)) for style, rows in chosen.items()}
+    n_rows = sum(block_rows.values())
+    fig, axes = new_figure(n_rows, columns, width=0.9, height=0.9, gridspec_kw={"wspace": 0.04, "hspace": 0.04})
+    colours = style_colours(chosen, palette)
+    first_row = 0
+    for style, rows in chosen.items():
+        for k in range(block_rows[style] * columns):
+            ax = axes[first_row + k // columns, k % columns]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.grid(False)
+            if k >= len(rows):
+                ax.axis("off")
+                continue
+            ax.imshow(np.asarray(images[rows[k]]), interpolation="nearest")
+        label_ax = axes[first_row, 0]  # the label, centred on the style's block of rows
+        label_ax.set_ylabel(style, color=colours[style], fontweight="bold", fontsize="small")
+        label_ax.yaxis.set_label_coords(-0.08, 1 - block_rows[style] * 0.52 + 0.02)
+        first_row += block_rows[style]
+    size = np.asarray(images[0]).shape[0]
+    title = f"The data set: {len(metadata)} images of {size} px, {per_style} per style drawn with seed {seed}"
+    line = accuracy_line(accuracies, len(chosen))
+    fig.suptitle(title + ("\n" + line if line else ""), fontsize="small")
+    return fig
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--images", required=True, help="images.npy (uint8 N x H x W x 3)")
+    parser.add_argument("--metadata", required=True, help="metadata.parquet (image_id, style, split)")
+    parser.add_argument("--report", required=True, help="report.json of prepare-data (its separability block, if any)")
+    parser.add_argument("--per-style", type=int, default=16, help="images per style (default 16)")
+    parser.add_argument("--out", required=True, help="figure (.png)")
+
+
+def main(args) -> None:
+    figures = args.settings["figures"]
+    images, metadata = load_images(args.images, args.metadata)
+    accuracies = read_json(args.report).get("separability")  # absent in reports without one
+    fig = contact_sheet(images, metadata, args.per_style, args.settings["seed"], figures["palette"], accuracies)
+    save_figure(fig, args.out, dpi=figures["dpi"])
