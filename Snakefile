@@ -1,8 +1,10 @@
 # stylepath: how is the latent space of an autoencoder organised, measured by artistic style?
 #
-# data -> train (one job per model) -> encode -> analyse (PCA, covariance shape, clustering)
-#                                             -> select pairs -> interpolate -> style loss -> patterns
-#      -> summarise_run (the report's front page)
+# data -> for each model and replicate (training seed), one chain of jobs:
+#         train -> encode -> analyse (PCA, covariance shape, clustering, did it reach its objective?)
+#                         -> select pairs -> interpolate -> style loss -> patterns
+#      -> summaries across models and replicates -> summarise_run (findings with verdicts: the
+#         report's front page) and one figure job per stage
 # Every stage is one `stylepath <command>`; its settings come from config.yaml through params.
 
 
@@ -23,14 +25,10 @@ include: "workflow/rules/report.smk"
 rule all:
     default_target: True
     input:
-        rules.prepare_data.output,
-        expand(rules.encode.output, model=MODELS),
-        expand(rules.plot_training.output, model=MODELS),
-        expand(rules.plot_reconstructions.output, model=MODELS),
-        rules.summarise_analysis.output,
-        expand(rules.plot_analysis.output, model=MODELS),
-        rules.plot_analysis_summary.output,
-        rules.summarise_patterns.output,
-        expand(rules.plot_trajectories.output, model=MODELS),
-        rules.plot_patterns_summary.output,
         rules.summarise_run.output,
+        rules.plot_replicates.output,
+        rules.plot_data.output,
+        rules.plot_training.output,
+        rules.plot_reconstructions.output,
+        rules.plot_analysis.output,
+        rules.plot_trajectories.output,

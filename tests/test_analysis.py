@@ -14,9 +14,10 @@ from snakemake.utils import validate
 
 from stylepath import analysis, cli
 from stylepath.analysis_summary import summarise
-from stylepath.figures.analysis import matched_crosstab
+from stylepath.figures.latent_space import matched_crosstab
 from stylepath.io import StylepathError
-from stylepath.latents import read_latents
+from stylepath.latents import latent_table, read_latents
+from stylepath.shape import shape_measures
 
 ROOT = Path(__file__).resolve().parents[1]
 STYLES = ["expressionism", "impressionism", "realism", "romanticism"]
@@ -32,21 +33,28 @@ def config():
     return config
 
 
-def write_latents(path, z, styles, vae_type=True):
-    """A latent table as `stylepath encode` writes it (docs/outputs.md)."""
-    n, dim = z.shape
+def write_latents(path, z, styles, model="vae"):
+    """A latent table of `model` as `stylepath encode` writes it (stylepath.latents), with a
+    reconstruction a third of its mean-colour baseline."""
+    n = len(z)
     rng = np.random.default_rng(1)
-    vectors = lambda a: pa.FixedSizeListArray.from_arrays(pa.array(a.astype(np.float32).ravel()), dim)  # noqa: E731
-    columns = {
-        "image_id": pa.array([f"img{i:04d}" for i in range(n)]),
-        "style": pa.array(styles),
-        "split": pa.array(np.where(np.arange(n) % 5 == 0, "val", "train")),
-        "z": vectors(z),
+    split = np.where(np.arange(n) % 5 == 0, "val", "train")
+    metadata = pd.DataFrame({"image_id": [f"img{i:04d}" for i in range(n)], "style": styles, "split": split})
+    variational = model in ("vae", "beta_vae", "tvae")
+    encoded = {
+        "z": z,
+        "logvar": rng.normal(-2, 0.1, size=z.shape) if variational else None,
+        "recon_mse": rng.uniform(0.01, 0.03, n),
+        "mean_colour_mse": np.full(n, 0.06),
     }
-    if vae_type:
-        columns["logvar"] = vectors(rng.normal(-2, 0.1, size=z.shape))
-    columns["recon_mse"] = pa.array(rng.uniform(0.01, 0.03, n).astype(np.float32))
-    pq.write_table(pa.table(columns), path)
+    own = {"aae": {"disc_hidden": [32, 32]}, "tvae": {"triplet_margin": 1.0, "triplet_distance": "l1"}}.get(model, {})
+    record = {"model": model, "variational": variational, "prior": model != "ae", "settings": {"seed": 0, **own}}
+    pq.write_table(latent_table(metadata, encoded, record), path)
+
+
+def write_history(path, epochs=3):
+    pd.DataFrame({"epoch": range(1, epochs + 1), "val_recon_mse": np.linspace(0.03, 0.02, epochs)}).to_csv(path)
+    return path
 
 
 def fake_latents(kind, seed=0):
@@ -72,36 +80,22 @@ def run(*argv):
     cli.main([str(a) for a in argv])
 
 
+OUTPUTS = {
+    "pca": "pca_components.parquet",
+    "projections": "pca_projections.parquet",
+    "shape": "shape.json",
+    "scores": "clustering_scores.parquet",
+    "labels": "cluster_labels.parquet",
+    "diagnostics": "diagnostics.json",
+}
+
+
 def analyse(directory, model, latents, settings):
-    out = {
-        name: directory / model / name
-        for name in [
-            "pca_components.parquet",
-            "pca_projections.parquet",
-            "shape.json",
-            "clustering_scores.parquet",
-            "cluster_labels.parquet",
-        ]
-    }
-    run(
-        "analyse",
-        "--settings",
-        json.dumps(settings),
-        "--model",
-        model,
-        "--latents",
-        latents,
-        "--pca",
-        out["pca_components.parquet"],
-        "--projections",
-        out["pca_projections.parquet"],
-        "--shape",
-        out["shape.json"],
-        "--scores",
-        out["clustering_scores.parquet"],
-        "--labels",
-        out["cluster_labels.parquet"],
-    )
+    out = {name: directory / model / name for name in OUTPUTS.values()}
+    directory.mkdir(parents=True, exist_ok=True)
+    history = write_history(directory / f"{model}_history.csv")
+    options = [arg for option, name in OUTPUTS.items() for arg in (f"--{option}", out[name])]
+    run("analyse", "--settings", json.dumps(settings), "--latents", latents, "--history", history, *options)
     return out
 
 
@@ -116,7 +110,7 @@ def analysed(tmp_path_factory, config):
     outputs, latents = {}, {}
     for model, kind in MODELS.items():
         latents[model] = directory / f"{model}.parquet"
-        write_latents(latents[model], *fake_latents(kind), vae_type=model != "aae")
+        write_latents(latents[model], *fake_latents(kind), model=model)
         outputs[model] = analyse(directory, model, latents[model], settings)
     return {"dir": directory, "outputs": outputs, "latents": latents, "settings": settings}
 
@@ -126,8 +120,8 @@ def analysed(tmp_path_factory, config):
 
 def test_isotropic_gaussian_is_spherical_and_elongated_is_not():
     rng = np.random.default_rng(0)
-    isotropic = analysis.shape_measures(rng.normal(size=(2000, 8)) * 5.0)  # scale must not matter
-    elongated = analysis.shape_measures(rng.normal(size=(2000, 8)) * [4, 2, 1, 1, 0.5, 0.5, 0.3, 0.2])
+    isotropic = shape_measures(rng.normal(size=(2000, 8)) * 5.0)  # scale must not matter
+    elongated = shape_measures(rng.normal(size=(2000, 8)) * [4, 2, 1, 1, 0.5, 0.5, 0.3, 0.2])
 
     assert isotropic["sphericity"] > 0.98 and elongated["sphericity"] < 0.4
     assert isotropic["condition_ratio"] > 0.6 and elongated["condition_ratio"] < 0.05
@@ -141,21 +135,21 @@ def test_isotropic_gaussian_is_spherical_and_elongated_is_not():
 
 
 def test_standard_normal_is_close_to_the_prior():
-    measures = analysis.shape_measures(np.random.default_rng(0).normal(size=(5000, 4)))
+    measures = shape_measures(np.random.default_rng(0).normal(size=(5000, 4)))
     assert measures["identity_distance"] < 0.05 and measures["mean_norm"] < 0.05
 
 
 def test_a_dimension_without_variance_gives_zero_sphericity_not_an_error():
     z = np.random.default_rng(0).normal(size=(100, 3))
     z[:, 2] = 1.0
-    measures = analysis.shape_measures(z)
+    measures = shape_measures(z)
     assert measures["sphericity"] == 0.0 and measures["condition_ratio"] == 0.0
     assert measures["mauchly_chi2"] is None and measures["mauchly_p"] == 0.0
 
 
 def test_too_few_images_for_the_covariance_is_a_user_error():
     with pytest.raises(StylepathError, match="more images than latent_dim"):
-        analysis.shape_measures(np.ones((4, 8)))
+        shape_measures(np.ones((4, 8)))
 
 
 # --------------------------------------------------------------------------- clustering
@@ -248,12 +242,13 @@ def test_analyse_writes_the_documented_tables(analysed, config):
     np.testing.assert_allclose(projections["pc1"].var(), components["explained_variance"][0], rtol=1e-5)
 
     shape = json.loads(out["shape.json"].read_text())
-    assert shape["model"] == "tvae" and shape["n_images"] == n and shape["latent_dim"] == DIM
+    assert (shape["model"], shape["replicate"], shape["n_images"], shape["latent_dim"]) == ("tvae", 0, n, DIM)
     assert len(shape["eigenvalues"]) == DIM
     assert shape["eigenvalues"][0] == pytest.approx(components["explained_variance"][0], rel=1e-5)
 
     scores = pd.read_parquet(out["clustering_scores.parquet"])
-    assert list(scores.columns) == ["model", "algorithm", "space", "metric", "value", "ci_low", "ci_high", "n_clusters"]
+    columns = ["model", "replicate", "algorithm", "space", "metric", "value", "ci_low", "ci_high", "n_clusters"]
+    assert list(scores.columns) == columns
     assert set(scores["algorithm"]) == set(clustering["algorithms"]) | {"style"}
     assert set(scores["space"]) == set(clustering["spaces"])
     kmeans = scores.query("algorithm == 'kmeans'")
@@ -268,6 +263,13 @@ def test_analyse_writes_the_documented_tables(analysed, config):
     assert list(labels.columns) == ["image_id", "algorithm", "space", "cluster"]
     assert len(labels) == n * len(clustering["algorithms"]) * len(clustering["spaces"])
     assert labels.groupby(["algorithm", "space"])["image_id"].nunique().eq(n).all()
+
+    diagnostics = json.loads(out["diagnostics.json"].read_text())
+    assert (diagnostics["model"], diagnostics["training_seed"], diagnostics["n_images"]) == ("tvae", 0, n)
+    assert diagnostics["reconstruction"]["recon_ratio"] < 0.5
+    # the TVAE-like blobs are no draw from N(0, I): the verdict says so, and why
+    assert not diagnostics["reached_objective"] and "MMD p-value" in diagnostics["verdict"]
+    assert diagnostics["active_units"]["count"] == DIM
 
 
 def test_analyse_repeats_for_a_seed(analysed, tmp_path):
@@ -286,36 +288,17 @@ def test_summary_reads_the_study_findings_off_the_fake_models(analysed, tmp_path
     models = list(MODELS)
     outputs = analysed["outputs"]
     parquet, csv = tmp_path / "summary.parquet", tmp_path / "summary.csv"
-    run(
-        "summarise-analysis",
-        "--settings",
-        json.dumps({"models": models}),
-        "--shapes",
-        *[outputs[m]["shape.json"] for m in models],
-        "--scores",
-        *[outputs[m]["clustering_scores.parquet"] for m in models],
-        "--latents",
-        *[analysed["latents"][m] for m in models],
-        "--out-parquet",
-        parquet,
-        "--out-csv",
-        csv,
-    )
+    files = [arg for kind in ("shape", "scores", "diagnostics") for arg in
+             (f"--{kind}{'s' if kind == 'shape' else ''}", *[outputs[m][OUTPUTS[kind]] for m in models])]  # fmt: skip
+    run("summarise-analysis", "--settings", "{}", *files, "--out-parquet", parquet, "--out-csv", csv)
     summary = pd.read_parquet(parquet).set_index("model")
-    assert list(summary.index) == models
+    assert list(summary.index) == models and (summary["replicate"] == 0).all()
     pd.testing.assert_frame_equal(pd.read_csv(csv).set_index("model"), summary, check_dtype=False)
     for column in [
-        "sphericity",
-        "condition_ratio",
-        "effective_dim_fraction",
-        "best_ari",
-        "best_ari_algorithm",
-        "best_ari_space",
-        "kmeans_latent_ari",
-        "kmeans_pca_nmi",
-        "style_latent_silhouette",
-        "mean_recon_mse",
-    ]:
+        "sphericity", "condition_ratio", "effective_dim_fraction", "best_ari", "best_ari_algorithm",
+        "best_ari_space", "kmeans_latent_ari", "kmeans_pca_nmi", "style_latent_silhouette", "recon_mse",
+        "recon_ratio", "prior_sphericity", "prior_mmd_p", "reached_objective", "verdict",
+    ]:  # fmt: skip
         assert column in summary.columns
     # AAE-like: spherical; TVAE-like: clustered by style; VAE-like: oblong and not clustered.
     assert summary["sphericity"].idxmax() == "aae" and summary.loc["aae", "sphericity"] > 0.9
@@ -324,17 +307,19 @@ def test_summary_reads_the_study_findings_off_the_fake_models(analysed, tmp_path
     assert summary.loc["vae", "kmeans_latent_ari"] < 0.1
     assert summary["style_latent_silhouette"].idxmax() == "tvae"
     latents = pd.read_parquet(analysed["latents"]["vae"])
-    assert summary.loc["vae", "mean_recon_mse"] == pytest.approx(latents["recon_mse"].mean())
+    val = latents["split"] == "val"
+    assert summary.loc["vae", "recon_mse"] == pytest.approx(latents["recon_mse"][val].mean())
+    assert summary.loc["aae", "reached_objective"] and summary.loc["aae", "fresh_discriminator_accuracy"] < 0.65
+    assert not summary.loc["vae", "reached_objective"]  # its means are an oblong cloud, not a sample of N(0, I)
 
 
-def test_summary_refuses_files_in_the_wrong_order(analysed):
+def test_summary_refuses_files_of_different_runs(analysed):
     outputs = analysed["outputs"]
-    with pytest.raises(StylepathError, match="order"):
+    with pytest.raises(StylepathError, match="same order"):
         summarise(
-            ["aae", "tvae"],
             [outputs["tvae"]["shape.json"], outputs["aae"]["shape.json"]],
-            [outputs["tvae"]["clustering_scores.parquet"], outputs["aae"]["clustering_scores.parquet"]],
-            [analysed["latents"]["tvae"], analysed["latents"]["aae"]],
+            [outputs["aae"]["clustering_scores.parquet"], outputs["tvae"]["clustering_scores.parquet"]],
+            [outputs["tvae"]["diagnostics.json"], outputs["aae"]["diagnostics.json"]],
         )
 
 
@@ -344,43 +329,18 @@ def assert_png(path, min_width):
         assert np.asarray(image.convert("L")).std() > 10  # not a blank canvas
 
 
-def test_figure_commands_write_pngs(analysed, config, tmp_path):
-    settings = json.dumps({"figures": config["figures"]})
-    out = analysed["outputs"]["tvae"]
-    run(
-        "plot-analysis",
-        "--settings",
-        settings,
-        "--model",
-        "tvae",
-        "--shape",
-        out["shape.json"],
-        "--projections",
-        out["pca_projections.parquet"],
-        "--scores",
-        out["clustering_scores.parquet"],
-        "--labels",
-        out["cluster_labels.parquet"],
-        "--out",
-        tmp_path / "tvae.png",
-    )
-    assert_png(tmp_path / "tvae.png", 300)
-
+def test_figure_command_writes_every_png(analysed, config, tmp_path):
     models = list(MODELS)
     outputs = analysed["outputs"]
+    inputs = [arg for option, name in OUTPUTS.items() if option != "pca"
+              for arg in (f"--{option}", *[outputs[m][name] for m in models])]  # fmt: skip
     figures = {name: tmp_path / f"{name}.png" for name in ["spectra", "sphericity", "heatmap", "pca-grid"]}
-    run(
-        "plot-analysis-summary",
-        "--settings",
-        settings,
-        "--shapes",
-        *[outputs[m]["shape.json"] for m in models],
-        "--scores",
-        *[outputs[m]["clustering_scores.parquet"] for m in models],
-        "--projections",
-        *[outputs[m]["pca_projections.parquet"] for m in models],
-        *[arg for name, path in figures.items() for arg in (f"--{name}", path)],
-    )
+    figures["diagnostics-out"] = tmp_path / "diagnostics.png"
+    out = [arg for name, path in figures.items() for arg in (f"--{name}", path)]
+    run("plot-analysis", "--settings", json.dumps({"figures": config["figures"]}), *inputs,
+        "--chains-out", tmp_path / "chains", *out)  # fmt: skip
+    assert sorted(p.name for p in (tmp_path / "chains").iterdir()) == sorted(f"{m}_seed0.png" for m in models)
+    assert_png(tmp_path / "chains" / "tvae_seed0.png", 300)
     for path in figures.values():
         assert_png(path, 200)
 

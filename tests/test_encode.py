@@ -13,6 +13,7 @@ from test_models import STYLES, make_paintings, settings, write_dataset
 
 from stylepath import cli
 from stylepath.figures.reconstructions import choose_images, reconstruction_figure
+from stylepath.latents import read_record
 from stylepath.models import build_model, save_model
 from stylepath.models.backbone import to_model_input
 
@@ -48,8 +49,11 @@ def test_latent_table_has_one_row_per_image_and_the_documented_schema(dataset, t
     vector = pa.list_(pa.float32(), 4)
     expected = [("image_id", pa.string()), ("style", pa.string()), ("split", pa.string()), ("z", vector)]
     expected += [("logvar", vector)] if name == "vae" else []
-    expected += [("recon_mse", pa.float32())]
+    expected += [("recon_mse", pa.float32()), ("mean_colour_mse", pa.float32())]
     assert [(field.name, field.type) for field in table.schema] == expected
+    record = read_record(tmp_path / "latents.parquet")
+    assert (record["model"], record["variational"], record["prior"]) == (name, name == "vae", True)
+    assert record["settings"] == model.settings and record["image_size"] == 32
 
     images, metadata = make_paintings(8, 32)
     assert table.num_rows == len(metadata) == 32
@@ -62,8 +66,10 @@ def test_latent_table_has_one_row_per_image_and_the_documented_schema(dataset, t
     with torch.no_grad():
         z, logvar = model.encode(x)
         mse = (model.decode(z) - x).pow(2).mean(dim=(1, 2, 3))
+    baseline = ((x - x.mean(dim=(2, 3), keepdim=True)) ** 2).mean(dim=(1, 2, 3))
     np.testing.assert_allclose(np.stack(table["z"].to_numpy(zero_copy_only=False)), z.numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(table["recon_mse"].to_numpy(), mse.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(table["mean_colour_mse"].to_numpy(), baseline.numpy(), rtol=1e-5)
     if name == "vae":
         logvars = np.stack(table["logvar"].to_numpy(zero_copy_only=False))
         np.testing.assert_allclose(logvars, logvar.numpy(), rtol=1e-5, atol=1e-6)
@@ -104,29 +110,30 @@ def test_reconstruction_choice_is_seeded_and_from_the_val_split():
     assert all(len(rows) == 2 for rows in choose_images(metadata, per_style=5, seed=1).values())
 
 
-def test_plot_reconstructions_writes_a_grid_per_style(dataset, tmp_path):
-    model_path, _ = saved_model(tmp_path, "vae")
+def test_plot_reconstructions_writes_a_figure_per_model(dataset, tmp_path):
+    vae, _ = saved_model(tmp_path, "vae")
+    aae, _ = saved_model(tmp_path, "aae")
     images, metadata = dataset
-    out = tmp_path / "reconstructions.png"
     settings = {"figures": {"dpi": 50, "palette": "colorblind", "recon_per_style": 2}, "seed": 0}
     cli.main(
-        ["plot-reconstructions", "--settings", json.dumps(settings), "--model", str(model_path)]
-        + ["--images", str(images), "--metadata", str(metadata), "--out", str(out)]
+        ["plot-reconstructions", "--settings", json.dumps(settings), "--models", str(vae), str(aae)]
+        + ["--images", str(images), "--metadata", str(metadata), "--out", str(tmp_path / "figures")]
     )
-    with Image.open(out) as image:
+    assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == ["aae.png", "vae.png"]
+    with Image.open(tmp_path / "figures" / "vae.png") as image:
         assert image.format == "PNG" and min(image.size) > 100
 
 
-def test_reconstruction_figure_pairs_originals_with_reconstructions():
+def test_reconstruction_figure_puts_each_replicate_beside_the_original():
     images, metadata = make_paintings(8, 32)
     chosen = choose_images(metadata, per_style=2, seed=0)
     originals = {style: images[rows] for style, rows in chosen.items()}
-    reconstructions = {style: 1 - originals[style] / 255 for style in chosen}
-    mses = {style: np.array([0.01, 0.02]) for style in chosen}
-    fig = reconstruction_figure(originals, reconstructions, mses, "vae", "colorblind")
-    assert len(fig.axes) == 4 * 4  # a row per style, original + reconstruction per image
-    assert [ax.get_ylabel() for ax in fig.axes[::4]] == sorted(STYLES)
-    assert [ax.get_title() for ax in fig.axes[:4]] == ["original", "reconstruction"] * 2
-    first_recon = fig.axes[1].get_images()[0].get_array()
-    np.testing.assert_array_equal(first_recon, reconstructions[sorted(STYLES)[0]][0])
-    assert fig.axes[3].get_xlabel() == "MSE 0.0200"
+    by_replicate = {seed: {style: (1 - originals[style] / 255) * (seed + 1) / 2 for style in chosen} for seed in (0, 1)}
+    fig = reconstruction_figure(originals, by_replicate, "vae", "colorblind")
+    assert len(fig.axes) == 4 * 6  # a row per style; per image: original, seed 0, seed 1
+    assert [ax.get_ylabel() for ax in fig.axes[::6]] == sorted(STYLES)
+    assert [ax.get_title() for ax in fig.axes[:3]] == ["original", "seed 0", "seed 1"]
+    first_style = sorted(STYLES)[0]
+    np.testing.assert_array_equal(fig.axes[2].get_images()[0].get_array(), by_replicate[1][first_style][0])
+    expected = ((by_replicate[1][first_style][0] - originals[first_style][0] / 255) ** 2).mean()
+    assert fig.axes[2].get_xlabel() == f"{expected:.4f}"

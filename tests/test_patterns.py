@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 import torch
 from PIL import Image
+from scipy import stats
 from test_interpolate import BlendDecoder, BlobDecoder
 
 from stylepath import cli
@@ -146,7 +147,7 @@ def test_mean_curves_have_t_bands():
 def test_summary_shares_and_correlation():
     walks = pd.DataFrame(
         {
-            "model": "vae", "pair_id": range(8), "criterion": ["random", "nearest"] * 4,
+            "model": "vae", "replicate": 0, "pair_id": range(8), "criterion": ["random", "nearest"] * 4,
             "pattern": ["wave"] * 4 + ["horseshoe"] * 3 + ["other"],
             "orientation": ["hump"] * 4 + ["valley", "valley", "hump", "none"],
             "bend": [0.1, 0.2, 0.3, 0.4, -0.5, -0.6, 0.7, 0.0],
@@ -163,9 +164,16 @@ def test_summary_shares_and_correlation():
     is_wave = (walks["pattern"] == "wave").astype(float)
     assert overall["r_cdi_wave"] == pytest.approx(np.corrcoef(is_wave, walks["cross_dissolve_index"])[0, 1])
     assert overall["r_cdi_wave"] > 0.9 and overall["p_cdi_wave"] < 0.01
-    assert list(summary["criterion"]) == ["all", "random", "nearest"]
+    assert list(summary["criterion"]) == ["all", "random", "nearest"] * 2  # the model, then 'all' pooled
+    assert list(summary["model"]) == ["vae"] * 3 + ["all"] * 3
+    # eta squared: the share of the CDI's variance between the three patterns' means
+    cdi, pattern = walks["cross_dissolve_index"], walks["pattern"]
+    between = sum(len(g) * (g.mean() - cdi.mean()) ** 2 for _, g in cdi.groupby(pattern))
+    assert overall["eta2_cdi_pattern"] == pytest.approx(between / ((cdi - cdi.mean()) ** 2).sum())
+    assert overall["p_cdi_pattern"] == pytest.approx(stats.kruskal(*[g for _, g in cdi.groupby(pattern)]).pvalue)
     constant = summarise(walks.assign(pattern="wave")).iloc[0]
     assert np.isnan(constant["r_cdi_wave"]) and constant["share_wave"] == 1.0
+    assert np.isnan(constant["eta2_cdi_pattern"])
 
 
 def command(name, settings, **options):
@@ -194,41 +202,40 @@ def test_commands_from_walk_images_to_figures(tmp_path):
     )  # fmt: skip
     codes = {name: np.array(z, np.float32) for name, z in {"a": [1, 0], "b": [0, 1], "c": [0.5, 0.5]}.items()}
     walk_settings = {"steps": 6, "method": "linear", "batch_size": 8}
+    files = {kind: [] for kind in ("style_losses", "infos", "walks", "curves", "images", "indexes")}
     for model, decoder in (("vae", BlendDecoder()), ("aae", BlobDecoder())):
         images, index = decode_trajectories(decoder, pairs, codes, walk_settings, "cpu")
         np.save(tmp_path / f"{model}.npy", images)
         index.to_parquet(tmp_path / f"{model}_index.parquet")
         walk = {"images": tmp_path / f"{model}.npy", "index": tmp_path / f"{model}_index.parquet"}
         loss, info = tmp_path / f"{model}_loss.parquet", tmp_path / f"{model}_loss.json"
-        command("style-loss", settings, model_name=model, **walk, out=loss, info=info)
+        command("style-loss", settings, model_name=model, replicate=0, **walk, out=loss, info=info)
         walks, curves = tmp_path / f"{model}.parquet", tmp_path / f"{model}_curves.parquet"
         command("patterns", settings, style_loss=loss, **walk, walks_out=walks, curves_out=curves)
-        command(
-            "plot-trajectories", settings, model=model, style_loss=loss, info=info, walks=walks, curves=curves,
-            **walk, curves_out=tmp_path / f"{model}_curves.png", strips_out=tmp_path / f"{model}_strips.png",
-        )  # fmt: skip
+        for kind, path in zip(files, (loss, info, walks, curves, *walk.values())):
+            files[kind].append(path)
     blend = pd.read_parquet(tmp_path / "vae.parquet")
     assert list(blend.columns) == [
-        "model", "pair_id", "criterion", "pattern", "orientation", "mean_loss", "cv", "r2", "bend", "vertex",
-        "arm", "turns", "cross_dissolve_index", "linear_blend_index", "alpha_rmse", "end_difference", "weights_id",
+        "model", "replicate", "pair_id", "criterion", "pattern", "orientation", "mean_loss", "cv", "r2", "bend",
+        "vertex", "arm", "turns", "cross_dissolve_index", "linear_blend_index", "alpha_rmse", "end_difference",
+        "weights_id",
     ]  # fmt: skip
     assert blend["cross_dissolve_index"].to_numpy()[:2] == pytest.approx(1.0, abs=1e-3)
     assert (pd.read_parquet(tmp_path / "aae.parquet")["cross_dissolve_index"] < 0.5).all()
     curves = pd.read_parquet(tmp_path / "vae_curves.parquet")
     assert list(curves.columns) == [
-        "model", "quantity", "criterion", "scale", "step", "t_mid", "mean", "ci_low", "ci_high", "n"
+        "model", "replicate", "quantity", "criterion", "scale", "step", "t_mid", "mean", "ci_low", "ci_high", "n"
     ]  # fmt: skip
     assert set(curves["quantity"]) == {"total", *layers}
-    walks = [tmp_path / "vae.parquet", tmp_path / "aae.parquet"]
-    command("summarise-patterns", {}, walks=walks, out=tmp_path / "summary.parquet", csv=tmp_path / "summary.csv")
+    summary_path = tmp_path / "summary.parquet"
+    command("summarise-patterns", {}, walks=files["walks"], out=summary_path, csv=tmp_path / "summary.csv")
     summary = pd.read_csv(tmp_path / "summary.csv")
-    assert summary.query("criterion == 'all'")["model"].tolist() == ["vae", "aae"]
-    command(
-        "plot-patterns-summary", settings, summary=tmp_path / "summary.parquet", walks=walks,
-        curves=[tmp_path / "vae_curves.parquet", tmp_path / "aae_curves.parquet"], out=tmp_path / "summary.png",
-    )  # fmt: skip
-    for name in ("vae_curves.png", "vae_strips.png", "aae_curves.png", "summary.png"):
-        with Image.open(tmp_path / name) as image:
+    assert summary.query("criterion == 'all'")["model"].tolist() == ["vae", "aae", "all"]
+    out = {"curves_out": tmp_path / "curves", "strips_out": tmp_path / "strips", "summary_out": tmp_path / "all.png"}
+    command("plot-trajectories", settings, **files, summary=summary_path, **out)
+    pngs = [out["curves_out"] / "vae_seed0.png", out["strips_out"] / "aae_seed0.png", out["summary_out"]]
+    for path in pngs:
+        with Image.open(path) as image:
             assert image.size[0] > 200 and image.size[1] > 150
 
 

@@ -31,6 +31,7 @@ CANNOT_PROVIDE_SLURM = 77  # start.sh's exit status when this machine cannot hos
 
 TARGET = "all"  # what both runs build: a rule or a file, e.g. "results/tiny/data/images.npy"
 MODELS = ["vae"]  # one model keeps the two runs to a few minutes; every rule still runs
+REPLICATES = [0, 1]  # two training seeds: one training job (one GPU job) per replicate
 GPU_RULES = {"train", "style_loss"}  # rules whose `resources: gpu=1` must reach SLURM
 TIMING_COLUMNS = {"seconds"}  # table columns that hold wall-clock times, not results
 NOT_RESULTS = {"logs", "benchmarks"}  # folders under results/<run>/ that differ by nature
@@ -100,7 +101,7 @@ def runs(slurm, tmp_path_factory) -> dict:
     """The test config run through profiles/slurm and locally (profiles/default), each in
     its own copy of the repository, at the same time (the SLURM run mostly waits).
     {"slurm": (work dir, log), "local": (work dir, log)}"""
-    config = {**tiny_config(), "models": MODELS}
+    config = {**tiny_config(), "models": MODELS, "replicates": REPLICATES}
     slurm_dir = copy_workflow(tmp_path_factory.mktemp("slurm"), config)
     local_dir = copy_workflow(tmp_path_factory.mktemp("local"), config)
     local = start_workflow(local_dir, "--cores", "2")
@@ -148,6 +149,7 @@ def test_every_job_ran_as_a_slurm_job(runs):
     assert jobs, f"no SLURM job named {run_id(log)}"
     assert {job["state"] for job in jobs} == {"COMPLETED"}, jobs
     assert Counter(job["rule"] for job in jobs) == executed_rules(runs["local"][1])
+    assert Counter(job["rule"] for job in jobs)["train"] == len(MODELS) * len(REPLICATES)
     submitted = re.findall(r"has been submitted with SLURM jobid (\d+)", log)
     assert sorted(submitted) == sorted(job["id"] for job in jobs)
     slurm_logs = {path.stem for path in (workdir / ".snakemake" / "slurm_logs").rglob("*.log")}

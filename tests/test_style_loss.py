@@ -164,7 +164,7 @@ def run_command(tmp_path, walks, weights, name="out"):
                        "normalisation": "gatys", "batch_size": 4},
     }  # fmt: skip
     cli.main(
-        ["style-loss", "--settings", json.dumps(settings), "--model-name", "vae",
+        ["style-loss", "--settings", json.dumps(settings), "--model-name", "vae", "--replicate", "3",
          "--images", str(tmp_path / "images.npy"), "--index", str(tmp_path / "index.parquet"),
          "--out", str(tmp_path / f"{name}.parquet"), "--info", str(tmp_path / f"{name}.json")]
     )  # fmt: skip
@@ -174,9 +174,9 @@ def run_command(tmp_path, walks, weights, name="out"):
 def test_command_with_random_weights_writes_the_documented_table(tmp_path, walks, random_vgg):
     table, info = run_command(tmp_path, walks, "random")
     assert list(table.columns) == [
-        "model", "pair_id", "criterion", "step", "t_from", "t_to", *LAYERS, "total", "weights_id"
+        "model", "replicate", "pair_id", "criterion", "step", "t_from", "t_to", *LAYERS, "total", "weights_id"
     ]  # fmt: skip
-    assert len(table) == 12 and (table["model"] == "vae").all()
+    assert len(table) == 12 and (table["model"] == "vae").all() and (table["replicate"] == 3).all()
     assert (table["weights_id"] == random_vgg[1]).all()
     assert info["weights_id"] == random_vgg[1] and info["pretrained"] is False
     assert "untrained" in info["note"] and "not the paper's measure" in info["note"]

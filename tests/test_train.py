@@ -23,6 +23,9 @@ OWN_SETTINGS = {
     "aae": {"disc_lr": 2e-4, "disc_hidden": [32, 32]},
     "tvae": {"triplet_margin": 1.0, "triplet_weight": 0.1, "triplet_distance": "l1"},
 }
+PRIOR_COLUMNS = [  # logged by every model whose objective has a prior
+    "prior_sphericity", "prior_max_abs_mean", "prior_min_variance", "prior_max_variance", "prior_mmd2"
+]  # fmt: skip
 TERMS = {
     "ae": ["loss", "recon"],
     "vae": ["loss", "recon", "kl"],
@@ -70,9 +73,11 @@ def assert_same_weights(path_a, path_b) -> None:
 def test_every_model_trains_and_writes_model_and_history(dataset, tmp_path, name):
     paths = train(dataset, tmp_path, train_settings(name))
     history = pd.read_csv(paths["history.csv"])
-    assert list(history.columns) == ["epoch", *TERMS[name], "val_recon_mse", "seconds"]
+    prior = PRIOR_COLUMNS if name != "ae" else []
+    assert list(history.columns) == ["epoch", *TERMS[name], "val_recon_mse", *prior, "seconds", "model", "replicate"]
+    assert (history["model"] == name).all() and (history["replicate"] == 0).all()
     assert history["epoch"].tolist() == [1, 2]
-    assert np.isfinite(history.to_numpy()).all()
+    assert np.isfinite(history.drop(columns="model").to_numpy()).all()
     assert history["val_recon_mse"].between(0, 1).all()
     for fraction in ("disc_accuracy", "active_triplets"):
         if fraction in history:
@@ -163,7 +168,7 @@ def test_nan_loss_stops_with_a_named_error_and_no_model(dataset, tmp_path, monke
     with pytest.raises(SystemExit) as error:
         train(dataset, tmp_path, train_settings("beta_vae", epochs=3))
     message = str(error.value)
-    assert "beta_vae diverged at epoch 2, step 1: loss terms loss = nan, kl = nan;" in message
+    assert "beta_vae diverged in epoch 2: loss = nan," in message and "kl = nan;" in message
     assert "lower the learning rate (training.beta_vae.lr" in message
     assert not (tmp_path / "model.pt").exists() and not (tmp_path / "history.csv").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.pt"]  # epoch 1, no temporary files
@@ -179,21 +184,25 @@ def test_user_errors_name_the_fix(dataset, tmp_path):
     assert not (tmp_path / "model.pt").exists()
 
 
-def test_training_figure_has_one_panel_per_logged_term(tmp_path):
-    history = pd.DataFrame(
-        {"epoch": [1, 2, 3], "recon": [3.0, 2.0, 1.5], "disc_loss": [1.4, 1.3, 1.3], "gen_loss": [0.7, 0.8, 0.7]}
-        | {"disc_accuracy": [0.6, 0.55, 0.5], "val_recon_mse": [0.1, 0.08, 0.07], "seconds": [1.0, 1.0, 1.0]}
-    )
-    fig = training_figure(history, "aae", "colorblind")
+def test_training_figure_has_one_panel_per_logged_quantity_and_a_line_per_replicate(tmp_path):
+    rows = {"epoch": [1, 2, 3], "recon": [3.0, 2.0, 1.5], "disc_loss": [1.4, 1.3, 1.3], "gen_loss": [0.7, 0.8, 0.7]}
+    rows |= {"disc_accuracy": [0.6, 0.55, 0.5], "val_recon_mse": [0.1, 0.08, 0.07], "seconds": [1.0, 1.0, 1.0]}
+    rows |= {"prior_min_variance": [0.2, 0.5, 0.8], "prior_max_variance": [3.0, 2.0, 1.2]}
+    recon = np.array(rows["recon"])
+    histories = pd.concat([pd.DataFrame(rows).assign(model="aae", replicate=s, recon=recon + s) for s in (0, 1)])
+    fig = training_figure(histories, "aae", "colorblind")
     titles = [ax.get_title() for ax in fig.axes]
-    assert len(titles) == 5 and "discriminator accuracy" in titles and "validation MSE per pixel" in titles
+    assert len(titles) == 6 and "logged discriminator accuracy" in titles and "validation MSE per pixel" in titles
     panel = fig.axes[titles.index("reconstruction BCE (nats/image)")]
     np.testing.assert_array_equal(panel.lines[0].get_ydata(), [3.0, 2.0, 1.5])
-    history.to_csv(tmp_path / "history.csv", index=False)
-    out = tmp_path / "training.png"
+    np.testing.assert_array_equal(panel.lines[1].get_ydata(), [4.0, 3.0, 2.5])  # seed 1
+    variance = fig.axes[titles.index("prior sample: variance range")]
+    assert len(variance.lines) == 2 * 2 + 1  # min and max per replicate, the prior's 1
+    for seed in (0, 1):
+        histories[histories["replicate"] == seed].to_csv(tmp_path / f"history{seed}.csv", index=False)
     cli.main(
-        ["plot-training", "--settings", '{"figures": {"dpi": 50, "palette": "colorblind"}}']
-        + ["--model", "aae", "--history", str(tmp_path / "history.csv"), "--out", str(out)]
+        ["plot-training", "--settings", '{"figures": {"dpi": 50, "palette": "colorblind"}}', "--histories"]
+        + [str(tmp_path / "history0.csv"), str(tmp_path / "history1.csv"), "--out", str(tmp_path / "figures")]
     )
-    with Image.open(out) as image:
+    with Image.open(tmp_path / "figures" / "aae.png") as image:
         assert image.format == "PNG" and image.width > 300

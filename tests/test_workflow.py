@@ -13,14 +13,20 @@ from workflow_utils import copy_workflow, planned_jobs, snakemake, tiny_config, 
 pytestmark = pytest.mark.workflow
 
 MODELS = ["ae", "vae", "beta_vae", "aae", "tvae"]
+REPLICATES = ["0", "1"]
+CHAIN = ["train", "encode", "analyse", "select_pairs", "interpolate", "style_loss", "patterns"]
+FIGURES = [
+    "plot_data", "plot_training", "plot_reconstructions", "plot_analysis", "plot_trajectories", "plot_replicates"
+]  # fmt: skip
 
 
-def per_model(*rules, models=MODELS):
-    return {(rule, model) for rule in rules for model in models}
+def per_chain(*rules, models=MODELS, replicates=REPLICATES):
+    """The jobs of `rules` for every model and replicate given."""
+    return {(rule, model, replicate) for rule in rules for model in models for replicate in replicates}
 
 
 def single(*rules):
-    return {(rule, "") for rule in rules}
+    return {(rule, "", "") for rule in rules}
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +50,34 @@ def test_run_writes_every_stage(workdir):
     metadata = pd.read_parquet(results / "data" / "metadata.parquet")
     assert len(metadata) == 4 * 16
     for model in MODELS:
-        latents = pd.read_parquet(results / "latents" / f"{model}.parquet")
-        assert list(latents["image_id"]) == list(metadata["image_id"])
-        style_loss = pd.read_parquet(results / "style_loss" / f"{model}.parquet")
-        assert (style_loss.groupby("pair_id")["step"].count() == 5 - 1).all()
-    assert (results / "report" / "summary.csv").exists()
+        for replicate in REPLICATES:
+            latents = pd.read_parquet(results / "latents" / model / f"seed{replicate}.parquet")
+            assert list(latents["image_id"]) == list(metadata["image_id"])
+            style_loss = pd.read_parquet(results / "style_loss" / model / f"seed{replicate}.parquet")
+            assert (style_loss.groupby("pair_id")["step"].count() == 5 - 1).all()
+            assert (style_loss["replicate"] == int(replicate)).all()
+    summary = pd.read_parquet(results / "analysis" / "summary.parquet")
+    assert sorted(zip(summary["model"], summary["replicate"].astype(str))) == sorted(
+        (m, r) for m in MODELS for r in REPLICATES
+    )
+    findings = pd.read_csv(results / "report" / "findings.csv")
+    assert len(findings) == 8 and set(findings["verdict"]) <= {"supported", "contradicted", "inconclusive"}
+    assert (findings["data"].str.startswith("synthetic")).all()
+    assert sorted(p.name for p in (results / "figures" / "analysis" / "chains").glob("*.png")) == sorted(
+        f"{m}_seed{r}.png" for m in MODELS for r in REPLICATES
+    )
+
+
+def test_training_seed_is_the_replicate_and_the_data_seed_stays(workdir):
+    results = workdir / "results" / "tiny"
+    import torch
+
+    first, second = (torch.load(results / "models" / "vae" / f"seed{r}" / "model.pt") for r in REPLICATES)
+    assert (first["settings"]["seed"], second["settings"]["seed"]) == (0, 1)
+    assert not torch.equal(first["state_dict"]["decoder.linear.weight"], second["state_dict"]["decoder.linear.weight"])
+    pairs = [pd.read_parquet(results / "pairs" / "vae" / f"seed{r}.parquet") for r in REPLICATES]
+    random = [p.query("criterion == 'random'")[["image_id_a", "image_id_b"]] for p in pairs]
+    pd.testing.assert_frame_equal(random[0], random[1])  # the same random pairs of images in both
 
 
 def test_nothing_to_do_when_up_to_date(workdir):
@@ -57,30 +86,41 @@ def test_nothing_to_do_when_up_to_date(workdir):
 
 def test_interpolation_steps_rerun_trajectories_only(workdir):
     jobs = changed(workdir, lambda c: c["interpolation"].update(steps=6))
-    assert jobs == per_model("interpolate", "style_loss", "patterns", "plot_trajectories") | single(
-        "summarise_patterns", "plot_patterns_summary", "summarise_run"
+    assert jobs == per_chain("interpolate", "style_loss", "patterns") | single(
+        "summarise_patterns", "plot_trajectories", "summarise_run", "plot_replicates"
     )
 
 
 def test_figure_setting_reruns_figures_only(workdir):
     jobs = changed(workdir, lambda c: c["figures"].update(dpi=61))
-    assert jobs == per_model("plot_training", "plot_reconstructions", "plot_analysis", "plot_trajectories") | single(
-        "plot_analysis_summary", "plot_patterns_summary"
+    assert jobs == single(*FIGURES)
+
+
+def test_one_models_hyperparameter_reruns_that_models_replicates_only(workdir):
+    jobs = changed(workdir, lambda c: c["training"].setdefault("aae", {}).update(disc_lr=0.0003))
+    assert jobs == per_chain(*CHAIN, models=["aae"]) | single(
+        "summarise_analysis", "summarise_patterns", "summarise_run", *FIGURES[1:]
     )
 
 
-def test_one_models_hyperparameter_reruns_that_model_only(workdir):
-    jobs = changed(workdir, lambda c: c["training"].setdefault("aae", {}).update(disc_lr=0.0003))
-    assert {model for _, model in jobs} == {"aae", ""}
-    assert jobs >= per_model("train", "encode", "analyse", "select_pairs", "style_loss", models=["aae"])
-    assert not any(rule == "prepare_data" for rule, _ in jobs)
+def test_the_vaes_training_reruns_the_tvaes_triplet_check_too(workdir):
+    jobs = changed(workdir, lambda c: c["training"].setdefault("vae", {}).update(lr=0.002))
+    assert {(rule, model) for rule, model, _ in jobs if model} == {(rule, "vae") for rule in CHAIN} | {
+        ("analyse", "tvae")
+    }
+
+
+def test_adding_a_seed_runs_only_that_seeds_chains_and_the_summaries(workdir):
+    jobs = changed(workdir, lambda c: c.update(replicates=[0, 1, 2]))
+    assert jobs == per_chain(*CHAIN, replicates=["2"]) | single(
+        "summarise_analysis", "summarise_patterns", "summarise_run", *FIGURES[1:]
+    )
 
 
 def test_clustering_setting_reruns_analysis_only(workdir):
     jobs = changed(workdir, lambda c: c["analysis"]["clustering"].update(n_bootstrap=11))
-    assert jobs == per_model("analyse", "plot_analysis") | single(
-        "summarise_analysis", "plot_analysis_summary", "summarise_run"
-    )
+    summaries = single("summarise_analysis", "plot_analysis", "summarise_run", "plot_replicates")
+    assert jobs == per_chain("analyse") | summaries
 
 
 def test_editing_a_stage_module_reruns_that_stage_and_downstream(workdir):
@@ -91,8 +131,8 @@ def test_editing_a_stage_module_reruns_that_stage_and_downstream(workdir):
         jobs = planned_jobs(workdir)
     finally:
         module.write_text(original)
-    assert jobs == per_model("style_loss", "patterns", "plot_trajectories") | single(
-        "summarise_patterns", "plot_patterns_summary", "summarise_run"
+    assert jobs == per_chain("style_loss", "patterns") | single(
+        "summarise_patterns", "plot_trajectories", "summarise_run", "plot_replicates"
     )
 
 
@@ -100,7 +140,8 @@ def test_report_is_one_self_contained_file_with_captioned_figures(workdir):
     snakemake(workdir, "--report", "report.html")
     html = (workdir / "report.html").read_text()
     assert len(html) > 100_000
-    for name in ["summary.html", "spectra.png", "aae_curves.png", "tvae.png"]:
+    for name in ["summary.html", "spectra.png", "diagnostics.png", "replicates.png", "contact_sheet.png",
+                 "aae_seed1.png", "tvae.png"]:  # fmt: skip
         assert name in html
     captions = sorted((workdir / "workflow" / "report").glob("*.rst"))
     rules = "".join(p.read_text() for p in (workdir / "workflow" / "rules").glob("*.smk"))

@@ -44,21 +44,22 @@ def snakemake(workdir: Path, *args: str, configfile: str = "tiny.yaml", check: b
     return result
 
 
-def planned_jobs(workdir: Path, configfile: str = "tiny.yaml") -> set[tuple[str, str]]:
-    """The jobs a dry run would execute, as (rule, model wildcard or '') pairs."""
+def planned_jobs(workdir: Path, configfile: str = "tiny.yaml") -> set[tuple[str, str, str]]:
+    """The jobs a dry run would execute, as (rule, model, replicate) triples ('' where the rule
+    has no such wildcard)."""
     output = snakemake(workdir, "--dry-run", configfile=configfile).stdout
     jobs, rule = set(), None
     for line in output.splitlines():
         header = re.match(r"^(?:local)?rule (\w+):$", line.strip())
         if header:
             rule = header.group(1)
-            jobs.add((rule, ""))
+            jobs.add((rule, "", ""))
             continue
         wildcards = re.match(r"^wildcards: (.*)$", line.strip())
         if wildcards and rule:
-            model = dict(w.split("=", 1) for w in wildcards.group(1).split(", ")).get("model", "")
-            jobs.discard((rule, ""))
-            jobs.add((rule, model))
+            values = dict(w.split("=", 1) for w in wildcards.group(1).split(", "))
+            jobs.discard((rule, "", ""))
+            jobs.add((rule, values.get("model", ""), values.get("replicate", "")))
             rule = None
-    jobs.discard(("all", ""))
+    jobs.discard(("all", "", ""))
     return jobs

@@ -20,7 +20,6 @@ no score depends on that global scale.
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from sklearn import metrics
 from sklearn.cluster import HDBSCAN, AgglomerativeClustering, KMeans
 from sklearn.decomposition import PCA
@@ -28,7 +27,8 @@ from sklearn.mixture import GaussianMixture
 from tqdm import tqdm
 
 from stylepath.io import StylepathError, write_json, write_parquet
-from stylepath.latents import read_latents
+from stylepath.latents import read_latents, read_record
+from stylepath.shape import shape_measures
 
 ALGORITHMS = ("kmeans", "gmm", "ward", "hdbscan")
 SPACES = ("latent", "pca")
@@ -74,82 +74,6 @@ def projections_table(meta, scores, n_components):
     n = min(n_components, scores.shape[1])
     pcs = pd.DataFrame(scores[:, :n], columns=[f"pc{i + 1}" for i in range(n)])
     return pd.concat([meta[["image_id", "style", "split"]].reset_index(drop=True), pcs], axis=1)
-
-
-# ----------------------------------------------------------------------------- shape
-
-
-def covariance_spectrum(z):
-    """Eigenvalues of the sample covariance of z (N x D, ddof 1), descending, shape (D,).
-
-    They equal PCA's explained variances; round-off negatives are clipped to 0.
-    """
-    eigenvalues = np.linalg.eigvalsh(np.cov(z, rowvar=False))
-    return np.clip(eigenvalues[::-1], 0.0, None)
-
-
-def shape_measures(z):
-    """How spherical the distribution of z (N x D) is, from its covariance S with eigenvalues λ.
-
-    All but the last two are scale-free (an AE's arbitrary scale does not matter):
-
-    - condition_ratio = λ_min / λ_max, in [0, 1]: 1 is a sphere, near 0 a flat (oblong or
-      degenerate) cloud; the most sensitive measure, set by the two extreme axes alone.
-    - participation_ratio = (Σλ)² / Σλ², in [1, D]: the effective number of dimensions the
-      variance spreads over; D for a sphere, 1 when one axis holds it all.
-    - effective_dim_fraction = participation_ratio / D, in [1/D, 1]: 1 is a sphere.
-    - sphericity = geometric / arithmetic mean of λ = W^(1/D), in [0, 1]: 1 is a sphere,
-      0 when some direction has no variance; W is Mauchly's statistic det S / (tr S / D)^D.
-    - mauchly_chi2, mauchly_df, mauchly_p: Mauchly's likelihood-ratio test of S = σ²I,
-      -((N-1) - (2D²+D+2)/(6D)) ln W ~ χ²(D(D+1)/2 - 1). A small p rejects sphericity; with
-      thousands of images any tiny deviation is rejected, so read the effect sizes above.
-    - identity_distance = ||S - I||_F / √D, ≥ 0: how far the covariance is from the prior
-      N(0, I)'s (0 is the prior); depends on the scale of z.
-    - mean_norm = ||mean z||, ≥ 0: how far the centre is from the prior's mean 0.
-
-    Also returned: n_images, latent_dim, mean_variance (tr S / D) and eigenvalues (descending).
-    Non-finite values (a zero eigenvalue makes ln W = -inf) are returned as None.
-    """
-    n_images, dim = z.shape
-    if n_images <= dim:
-        raise StylepathError(
-            f"{n_images} images cannot estimate a {dim}-dimensional covariance; use more images than latent_dim"
-        )
-    eigenvalues = covariance_spectrum(z)
-    if eigenvalues[0] == 0:
-        raise StylepathError("z is the same for every image (zero variance); the encoder has collapsed, retrain it")
-    covariance = np.cov(z, rowvar=False)
-    arithmetic = eigenvalues.mean()
-    with np.errstate(divide="ignore"):
-        log_w = dim * (np.mean(np.log(eigenvalues)) - np.log(arithmetic))
-    chi2 = -((n_images - 1) - (2 * dim**2 + dim + 2) / (6 * dim)) * log_w
-    df = dim * (dim + 1) // 2 - 1
-    participation = eigenvalues.sum() ** 2 / np.sum(eigenvalues**2)
-    measures = {
-        "n_images": n_images,
-        "latent_dim": dim,
-        "condition_ratio": eigenvalues[-1] / eigenvalues[0],
-        "participation_ratio": participation,
-        "effective_dim_fraction": participation / dim,
-        "sphericity": np.exp(log_w / dim),
-        "mauchly_w": np.exp(log_w),
-        "mauchly_chi2": chi2,
-        "mauchly_df": df,
-        "mauchly_p": stats.chi2.sf(chi2, df),
-        "identity_distance": np.linalg.norm(covariance - np.eye(dim)) / np.sqrt(dim),
-        "mean_norm": np.linalg.norm(z.mean(axis=0)),
-        "mean_variance": arithmetic,
-    }
-    measures = {key: json_number(value) for key, value in measures.items()}
-    measures["eigenvalues"] = eigenvalues.tolist()
-    return measures
-
-
-def json_number(value):
-    """An int stays an int; a float becomes a Python float, or None when not finite."""
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    return float(value) if np.isfinite(value) else None
 
 
 # ----------------------------------------------------------------------------- clustering
@@ -325,39 +249,54 @@ def cluster_and_score(model, meta, spaces, settings, seed):
 
 
 def add_arguments(parser):
-    parser.add_argument("--model", required=True, help="model name, recorded in the outputs")
-    parser.add_argument("--latents", required=True, help="latents/<model>.parquet")
+    parser.add_argument("--latents", required=True, help="latents/<model>/seed<replicate>.parquet")
+    parser.add_argument("--history", required=True, help="the training history (history.csv) of the same run")
+    parser.add_argument(
+        "--reference-latents", default=None, help="the VAE's latent table, same replicate (models with a triplet term)"
+    )
     parser.add_argument("--pca", required=True, help="out: principal components (Parquet)")
     parser.add_argument("--projections", required=True, help="out: PCA scores per image (Parquet)")
     parser.add_argument("--shape", required=True, help="out: covariance shape measures (JSON)")
     parser.add_argument("--scores", required=True, help="out: clustering scores (Parquet)")
     parser.add_argument("--labels", required=True, help="out: cluster of each image (Parquet)")
-    parser.add_argument("--threads", type=int, default=1, help="CPU threads for scikit-learn")
+    parser.add_argument("--diagnostics", required=True, help="out: diagnostics and verdict of the run (JSON)")
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads for scikit-learn and torch")
 
 
 def main(args):
+    import pandas as pd
     from threadpoolctl import threadpool_limits
+
+    from stylepath.diagnostics import diagnose
 
     analysis, seed = args.settings["analysis"], args.settings["seed"]
     clustering = analysis["clustering"]
-    meta, z = read_latents(args.latents)
+    record = read_record(args.latents)
+    meta, z, logvar = read_latents(args.latents, logvar=True)
+    model, replicate = record["model"], record["settings"]["seed"]
+    reference = read_latents(args.reference_latents)[1] if args.reference_latents else None
     n_images, dim = z.shape
-    print(f"{args.model}: {n_images} images, latent_dim {dim}, styles {sorted(meta['style'].unique())}", flush=True)
+    print(f"{model} (training seed {replicate}): {n_images} images, latent_dim {dim}", flush=True)
 
     with threadpool_limits(limits=max(1, args.threads)):
         pca = fit_pca(z)
         pca_scores = pca.transform(z)
-        shape = {"model": args.model, **shape_measures(z)}
+        shape = {"model": model, "replicate": replicate, **shape_measures(z)}
         pca_dims = min(clustering["pca_dims"], pca.n_components_)
         if pca_dims < clustering["pca_dims"]:
             print(f"pca_dims {clustering['pca_dims']} capped at {pca_dims} components", flush=True)
         spaces = clustering_spaces(z, pca_scores, clustering["spaces"], pca_dims)
-        scores, labels = cluster_and_score(args.model, meta, spaces, clustering, seed)
+        scores, labels = cluster_and_score(model, meta, spaces, clustering, seed)
+        history = pd.read_csv(args.history)
+        diagnostics = diagnose(meta, z, logvar, record, history, reference, analysis["diagnostics"], seed)
+    scores.insert(1, "replicate", replicate)
 
     write_parquet(pca_components_table(pca, analysis["pca_components"]), args.pca)
     write_parquet(projections_table(meta, pca_scores, analysis["pca_components"]), args.projections)
     write_json(shape, args.shape)
     write_parquet(scores, args.scores)
     write_parquet(labels, args.labels)
+    write_json(diagnostics, args.diagnostics)
     print(f"sphericity {shape['sphericity']}, condition ratio {shape['condition_ratio']}", flush=True)
     print(scores.query("metric == 'ari'")[["algorithm", "space", "value", "ci_low", "ci_high"]].to_string(), flush=True)
+    print(f"{model}: {diagnostics['verdict']}", flush=True)

@@ -1,5 +1,6 @@
-"""Compare the latent analyses of all models: one row per model with its covariance shape,
-its main clustering scores against style and its mean reconstruction error."""
+"""`stylepath summarise-analysis`: the latent analyses of all models and replicates, one row per
+training run (model, replicate): covariance shape, the main clustering scores against style,
+reconstruction and the diagnostics of whether the model reached its objective (docs/outputs.md)."""
 
 import numpy as np
 import pandas as pd
@@ -55,53 +56,80 @@ def space_scores(scores):
     return row
 
 
-def summary_row(model, shape, scores, recon_mse):
-    """One model's row: shape measures, clustering scores and mean_recon_mse."""
-    if shape["model"] != model or set(scores["model"]) != {model}:
-        raise StylepathError(
-            f"analysis files given for {model} belong to {shape['model']}/{sorted(set(scores['model']))};"
-            " pass them in the order of `models`"
-        )
+def diagnostics_columns(diagnostics: dict) -> dict:
+    """The diagnostics of one run as flat columns (NaN where a check does not apply)."""
+    prior = diagnostics.get("prior", {})
+    triplets = diagnostics.get("triplets", {})
     return {
-        "model": model,
-        **{column: shape[column] for column in SHAPE_COLUMNS},
-        **best_ari(scores),
-        **space_scores(scores),
-        "mean_recon_mse": float(np.mean(recon_mse)),
+        "recon_mse": diagnostics["reconstruction"]["val_recon_mse"],
+        "mean_colour_mse": diagnostics["reconstruction"]["val_mean_colour_mse"],
+        "recon_ratio": diagnostics["reconstruction"]["recon_ratio"],
+        "prior_sphericity": prior.get("sphericity", np.nan),
+        "prior_sphericity_band_low": prior.get("sphericity_band", [np.nan, np.nan])[0],
+        "prior_max_abs_mean": prior.get("max_abs_mean", np.nan),
+        "prior_min_variance": prior.get("min_variance", np.nan),
+        "prior_max_variance": prior.get("max_variance", np.nan),
+        "prior_mmd_p": prior.get("mmd_p", np.nan),
+        "fresh_discriminator_accuracy": diagnostics.get("discriminator", {}).get("accuracy", np.nan),
+        "active_units": diagnostics.get("active_units", {}).get("count", np.nan),
+        "triplet_share": triplets.get("share_meeting_margin", np.nan),
+        "vae_triplet_share": triplets.get("vae_share_meeting_margin", np.nan),
+        "reached_objective": diagnostics["reached_objective"],
+        "verdict": diagnostics["verdict"],
     }
 
 
-def summarise(models, shape_paths, score_paths, latent_paths):
-    """The summary table: a row per model, in the order of `models`."""
-    if not len(models) == len(shape_paths) == len(score_paths) == len(latent_paths):
-        raise StylepathError(
-            f"{len(models)} models but {len(shape_paths)} shape, {len(score_paths)} score and"
-            f" {len(latent_paths)} latent files; give one of each per model"
+def summary_row(shape: dict, scores: pd.DataFrame, diagnostics: dict) -> dict:
+    """One training run's row: model, replicate, shape, clustering, diagnostics."""
+    run = (shape["model"], shape["replicate"])
+    if (
+        set(zip(scores["model"], scores["replicate"])) != {run}
+        or (
+            diagnostics["model"],
+            diagnostics["training_seed"],
         )
-    rows = []
-    for model, shape_path, score_path, latent_path in zip(models, shape_paths, score_paths, latent_paths):
-        try:
-            recon_mse = pd.read_parquet(latent_path, columns=["recon_mse"])["recon_mse"].to_numpy()
-        except (KeyError, ValueError) as error:
-            raise StylepathError(f"{latent_path} lacks recon_mse ({error}); re-run `stylepath encode`") from error
-        rows.append(summary_row(model, read_json(shape_path), pd.read_parquet(score_path), recon_mse))
+        != run
+    ):
+        raise StylepathError(
+            f"the analysis files given for {run} belong to different runs; pass --shapes, --scores "
+            "and --diagnostics in the same order"
+        )
+    return {
+        "model": run[0],
+        "replicate": run[1],
+        **{column: shape[column] for column in SHAPE_COLUMNS},
+        **best_ari(scores),
+        **space_scores(scores),
+        **diagnostics_columns(diagnostics),
+    }
+
+
+def summarise(shape_paths, score_paths, diagnostics_paths) -> pd.DataFrame:
+    """The summary table: a row per training run, in the order given."""
+    if not len(shape_paths) == len(score_paths) == len(diagnostics_paths):
+        raise StylepathError(
+            f"{len(shape_paths)} shape, {len(score_paths)} score and {len(diagnostics_paths)} diagnostics"
+            " files; give one of each per training run"
+        )
+    rows = [
+        summary_row(read_json(shape), pd.read_parquet(scores), read_json(diagnostics))
+        for shape, scores, diagnostics in zip(shape_paths, score_paths, diagnostics_paths)
+    ]
     return pd.DataFrame(rows)
 
 
 def add_arguments(parser):
-    parser.add_argument(
-        "--shapes", nargs="+", required=True, help="analysis/<model>/shape.json, in the order of models"
-    )
-    parser.add_argument(
-        "--scores", nargs="+", required=True, help="analysis/<model>/clustering_scores.parquet, same order"
-    )
-    parser.add_argument("--latents", nargs="+", required=True, help="latents/<model>.parquet, same order")
+    parser.add_argument("--shapes", nargs="+", required=True, help="analysis/<chain>/shape.json of every run")
+    parser.add_argument("--scores", nargs="+", required=True, help="analysis/<chain>/clustering_scores.parquet")
+    parser.add_argument("--diagnostics", nargs="+", required=True, help="analysis/<chain>/diagnostics.json")
     parser.add_argument("--out-parquet", required=True, help="out: summary table (Parquet)")
     parser.add_argument("--out-csv", required=True, help="out: the same table as CSV")
 
 
 def main(args):
-    summary = summarise(args.settings["models"], args.shapes, args.scores, args.latents)
+    summary = summarise(args.shapes, args.scores, args.diagnostics)
     write_parquet(summary, args.out_parquet)
     write_csv(summary, args.out_csv)
-    print(summary.to_string(), flush=True)
+    print(summary.drop(columns="verdict").to_string(), flush=True)
+    for row in summary.itertuples():
+        print(f"{row.model} seed {row.replicate}: {row.verdict}", flush=True)

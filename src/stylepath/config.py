@@ -42,6 +42,15 @@ def model_label(name: str) -> str:
     return block.get("title", name)
 
 
+def choices(*keys: str) -> list:
+    """The values the schema admits for a list-valued key, in the schema's order, e.g.
+    choices("pairs", "criteria")."""
+    node = schema()
+    for key in keys:
+        node = node["properties"][key]
+    return list(node["items"]["enum"])
+
+
 def with_defaults(config: dict) -> dict:
     """`config` validated against the schema with every missing key set to its default,
     exactly as the workflow sees it (raises snakemake's WorkflowError naming a bad key)."""

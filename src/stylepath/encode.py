@@ -11,7 +11,7 @@ from stylepath.io import write_parquet
 from stylepath.latents import latent_table
 from stylepath.models import load_model_and_images
 from stylepath.models.backbone import to_model_input
-from stylepath.runtime import select_device
+from stylepath.runtime import select_device, set_threads
 
 
 def add_arguments(parser) -> None:
@@ -19,17 +19,20 @@ def add_arguments(parser) -> None:
     parser.add_argument("--images", required=True, help="images.npy (uint8 N x H x W x 3)")
     parser.add_argument("--metadata", required=True, help="metadata.parquet (image_id, style, split)")
     parser.add_argument("--out", required=True, help="latent table (.parquet)")
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads for torch")
 
 
 @torch.inference_mode()
 def encode_images(model, images: np.ndarray, batch_size: int, device) -> dict:
-    """{"z": N x D, "logvar": N x D or None, "recon_mse": N} float32 arrays for uint8
-    N x H x W x 3 images, in batches of `batch_size`."""
-    zs, logvars, mses = [], [], []
+    """{"z": N x D, "logvar": N x D or None, "recon_mse": N, "mean_colour_mse": N} float32 arrays
+    for uint8 N x H x W x 3 images, in batches of `batch_size`. mean_colour_mse is the error of a
+    trivial baseline: each image replaced by its own mean colour."""
+    zs, logvars, mses, baselines = [], [], [], []
     for start in tqdm(range(0, len(images), batch_size), desc="encoding", unit="batch"):
         x = to_model_input(torch.from_numpy(np.array(images[start : start + batch_size])).to(device))
         z, logvar = model.encode(x)
         mses.append((model.decode(z) - x).pow(2).flatten(1).mean(1).cpu())
+        baselines.append((x - x.mean(dim=(2, 3), keepdim=True)).pow(2).flatten(1).mean(1).cpu())
         zs.append(z.float().cpu())
         if logvar is not None:
             logvars.append(logvar.float().cpu())
@@ -37,13 +40,26 @@ def encode_images(model, images: np.ndarray, batch_size: int, device) -> dict:
         "z": torch.cat(zs).numpy(),
         "logvar": torch.cat(logvars).numpy() if logvars else None,
         "recon_mse": torch.cat(mses).numpy().astype(np.float32),
+        "mean_colour_mse": torch.cat(baselines).numpy().astype(np.float32),
+    }
+
+
+def model_record(model) -> dict:
+    """What the latent table records about the model that wrote it (stylepath.latents)."""
+    return {
+        "model": model.name,
+        "variational": model.variational,
+        "prior": model.prior,
+        "settings": model.settings,
+        "image_size": model.image_size,
     }
 
 
 def main(args) -> None:
     batch_size = args.settings["encoding"]["batch_size"]
+    set_threads(args.threads)
     device = select_device()
     model, images, metadata = load_model_and_images(args.model, args.images, args.metadata, device)
     encoded = encode_images(model, images, batch_size, device)
-    write_parquet(latent_table(metadata, encoded), args.out)
+    write_parquet(latent_table(metadata, encoded, model_record(model)), args.out)
     print(f"Wrote {len(metadata)} codes of size {model.latent_dim} from {model.name} to {args.out}.")

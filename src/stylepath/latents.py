@@ -7,7 +7,14 @@ latents/<model>.parquet, one row per image in the order of the prepared metadata
     logvar                   same type, the posterior log-variance (variational models only)
     recon_mse                float32: mean squared error per pixel (pixels in [0, 1]) of the
                              image decoded from z
+    mean_colour_mse          float32: the same for a trivial baseline, the image replaced by its
+                             own mean colour
+and, in the file's metadata under "stylepath", a record of the model that wrote it: model (name),
+variational, prior (its objective pulls the codes towards N(0, I)), settings (its training
+settings) and image_size.
 """
+
+import json
 
 import numpy as np
 import pyarrow as pa
@@ -17,6 +24,8 @@ import pyarrow.parquet as pq
 from stylepath.io import StylepathError
 
 META_COLUMNS = ["image_id", "style", "split"]
+PER_IMAGE_COLUMNS = ["recon_mse", "mean_colour_mse"]
+METADATA_KEY = "stylepath"
 
 
 def fixed_size_list(matrix: np.ndarray) -> pa.FixedSizeListArray:
@@ -25,15 +34,24 @@ def fixed_size_list(matrix: np.ndarray) -> pa.FixedSizeListArray:
     return pa.FixedSizeListArray.from_arrays(pa.array(matrix.ravel(), pa.float32()), matrix.shape[1])
 
 
-def latent_table(metadata, encoded: dict) -> pa.Table:
-    """The latent table from the metadata and `encoded` = {"z": N x D, "logvar": N x D or
-    None, "recon_mse": N}."""
+def latent_table(metadata, encoded: dict, record: dict) -> pa.Table:
+    """The latent table from the metadata, `encoded` = {"z": N x D, "logvar": N x D or None,
+    "recon_mse": N, "mean_colour_mse": N} and the record of the model."""
     columns = {column: pa.array(metadata[column].astype(str), pa.string()) for column in META_COLUMNS}
     columns["z"] = fixed_size_list(encoded["z"])
     if encoded["logvar"] is not None:
         columns["logvar"] = fixed_size_list(encoded["logvar"])
-    columns["recon_mse"] = pa.array(encoded["recon_mse"], pa.float32())
-    return pa.table(columns)
+    for name in ("recon_mse", "mean_colour_mse"):
+        columns[name] = pa.array(encoded[name], pa.float32())
+    return pa.table(columns, metadata={METADATA_KEY: json.dumps(record, sort_keys=True)})
+
+
+def read_record(path) -> dict:
+    """The record of the model that wrote the latent table at `path` (see the module doc)."""
+    metadata = pq.read_schema(path).metadata or {}
+    if METADATA_KEY.encode() not in metadata:
+        raise StylepathError(f"{path} does not say which model wrote it; re-run `stylepath encode`")
+    return json.loads(metadata[METADATA_KEY.encode()])
 
 
 def list_column(table: pa.Table, name: str, path) -> np.ndarray:
@@ -57,7 +75,8 @@ def read_latents(path, logvar: bool = False):
     """Read a latent table.
 
     Returns (meta, z), or (meta, z, logvar) with `logvar=True`: meta a DataFrame with image_id,
-    style, split and recon_mse (when present), z float64 N x D, logvar float64 N x D or None (deterministic models).
+    style, split, recon_mse and mean_colour_mse (when present); z float64 N x D; logvar float64
+    N x D, or None for deterministic models.
     """
     try:
         table = pq.read_table(path)
@@ -67,7 +86,7 @@ def read_latents(path, logvar: bool = False):
     if missing:
         raise StylepathError(f"{path} lacks column(s) {sorted(missing)}; it must be written by `stylepath encode`")
     z = list_column(table, "z", path)
-    meta = table.select([c for c in (*META_COLUMNS, "recon_mse") if c in table.column_names]).to_pandas()
+    meta = table.select([c for c in (*META_COLUMNS, *PER_IMAGE_COLUMNS) if c in table.column_names]).to_pandas()
     if not logvar:
         return meta, z
     return meta, z, list_column(table, "logvar", path) if "logvar" in table.column_names else None

@@ -59,14 +59,14 @@ so when the ends differ by only a few of the 256 levels (e.g. a barely trained d
 indices measure rounding noise; filter on it (1/255 = one level) before reading them.
 
 Outputs:
-    patterns/<model>.parquet         per walk: model, pair_id, criterion, pattern, orientation,
-                                     mean_loss, cv, r2, bend, vertex, arm, turns,
-                                     cross_dissolve_index, linear_blend_index, alpha_rmse,
-                                     end_difference, weights_id
-    patterns/<model>_curves.parquet  mean curves with t confidence bands: model, quantity (total or a
-                                     layer), criterion (all or one), scale (raw, or relative =
-                                     each curve divided by its own mean), step, t_mid, mean,
-                                     ci_low, ci_high, n
+    patterns/<model>/seed<replicate>/walks.parquet
+        per walk: model, replicate, pair_id, criterion, pattern, orientation, mean_loss, cv, r2,
+        bend, vertex, arm, turns, cross_dissolve_index, linear_blend_index, alpha_rmse,
+        end_difference, weights_id
+    patterns/<model>/seed<replicate>/curves.parquet
+        mean curves with t confidence bands: model, replicate, quantity (total or a layer),
+        criterion (all or one), scale (raw, or relative = each curve divided by its own mean),
+        step, t_mid, mean, ci_low, ci_high, n
 """
 
 import numpy as np
@@ -75,7 +75,7 @@ import pandas as pd
 from stylepath.io import StylepathError, write_parquet
 
 PATTERNS = ["horseshoe", "wave", "other"]
-TABLE_COLUMNS = {"model", "pair_id", "criterion", "step", "t_from", "t_to", "total", "weights_id"}
+TABLE_COLUMNS = {"model", "replicate", "pair_id", "criterion", "step", "t_from", "t_to", "total", "weights_id"}
 
 
 def add_arguments(parser) -> None:
@@ -257,6 +257,7 @@ def main(args) -> None:
         raise StylepathError(f"{args.style_loss} is empty; re-run `stylepath style-loss`")
     walks = walk_patterns(losses, images, index, settings)
     walks.insert(0, "model", losses["model"].iloc[0])
+    walks.insert(1, "replicate", losses["replicate"].iloc[0])
     walks["weights_id"] = losses["weights_id"].iloc[0]
     for pattern in PATTERNS:
         share = (walks["pattern"] == pattern).mean()
@@ -265,4 +266,5 @@ def main(args) -> None:
     write_parquet(walks, args.walks_out)
     curves = mean_curves(losses, settings["confidence"])
     curves.insert(0, "model", losses["model"].iloc[0])
+    curves.insert(1, "replicate", losses["replicate"].iloc[0])
     write_parquet(curves, args.curves_out)

@@ -1,7 +1,8 @@
-"""Compare the walk patterns of all models: one row per model and criterion ('all' first).
+"""Compare the walk patterns of all models and replicates: one row per model, replicate and
+criterion ('all' first), and rows with model 'all' that pool every model's walks of a replicate.
 
 Columns of patterns/summary.parquet (and .csv):
-    model, criterion, n_trajectories,
+    model, replicate, criterion, n_trajectories,
     share_horseshoe, share_wave, share_other       fractions of the walks (sum to 1)
     share_hump, share_valley                       horseshoe walks by orientation, as fractions of all walks
     mean_cdi                                       mean cross-dissolve index (NaN walks left out)
@@ -11,6 +12,9 @@ Columns of patterns/summary.parquet (and .csv):
                                                    two-sided p; NaN when either side is constant
                                                    or fewer than 3 walks
     rho_cdi_bend, p_cdi_bend                       Spearman correlation of CDI with the curve's bend
+    eta2_cdi_pattern, p_cdi_pattern                how strongly CDI goes with the pattern: the share of
+                                                   its variance between the patterns (eta squared,
+                                                   0..1), and the Kruskal-Wallis p across patterns
     weights_id                                     VGG19 weights of the style loss
 """
 
@@ -56,23 +60,37 @@ def summarise_walks(walks: pd.DataFrame) -> dict:
         is_pattern = (walks["pattern"] == pattern).to_numpy(np.float64)
         row[f"r_cdi_{pattern}"], row[f"p_cdi_{pattern}"] = correlation(is_pattern, cdi, "pearson")
     row["rho_cdi_bend"], row["p_cdi_bend"] = correlation(walks["bend"].to_numpy(), cdi, "spearman")
+    row["eta2_cdi_pattern"], row["p_cdi_pattern"] = association(cdi, walks["pattern"].to_numpy())
     return row
 
 
+def association(values, groups) -> tuple[float, float]:
+    """(eta squared, Kruskal-Wallis p) of `values` across `groups`: the share of the variance of
+    the finite values that lies between the groups' means, and the rank test that the groups
+    share a distribution; NaN when fewer than two groups hold values or the values are constant."""
+    from scipy import stats
+
+    keep = np.isfinite(values)
+    values, groups = np.asarray(values, np.float64)[keep], np.asarray(groups)[keep]
+    samples = [values[groups == g] for g in np.unique(groups)]
+    if len(samples) < 2 or np.ptp(values) == 0:
+        return np.nan, np.nan
+    between = sum(len(x) * (x.mean() - values.mean()) ** 2 for x in samples)
+    eta2 = between / ((values - values.mean()) ** 2).sum()
+    return float(eta2), float(stats.kruskal(*samples).pvalue)
+
+
 def summarise(walks: pd.DataFrame) -> pd.DataFrame:
-    """Rows per model (in input order) and criterion ('all', then each in input order)."""
+    """Rows per model (in input order, then 'all' = every model pooled), replicate (ascending) and
+    criterion ('all', then each in input order)."""
+    models = [(model, of_model) for model, of_model in walks.groupby("model", sort=False)] + [("all", walks)]
     rows = []
-    for model, of_model in walks.groupby("model", sort=False):
-        groups = [("all", of_model)] + list(of_model.groupby("criterion", sort=False))
-        for criterion, group in groups:
-            rows.append(
-                {
-                    "model": model,
-                    "criterion": criterion,
-                    **summarise_walks(group),
-                    "weights_id": of_model["weights_id"].iloc[0],
-                }
-            )
+    for model, of_model in models:
+        for replicate, of_replicate in of_model.groupby("replicate", sort=True):
+            groups = [("all", of_replicate)] + list(of_replicate.groupby("criterion", sort=False))
+            for criterion, group in groups:
+                row = {"model": model, "replicate": replicate, "criterion": criterion, **summarise_walks(group)}
+                rows.append({**row, "weights_id": of_replicate["weights_id"].iloc[0]})
     return pd.DataFrame(rows)
 
 
@@ -81,6 +99,6 @@ def main(args) -> None:
     if walks.empty:
         raise StylepathError("no walks in the pattern tables; re-run `stylepath patterns`")
     summary = summarise(walks)
-    print(summary[summary["criterion"] == "all"].to_string(index=False))
+    print(summary[summary["criterion"] == "all"].to_string(index=False), flush=True)
     write_parquet(summary, args.out)
     write_csv(summary, args.csv)

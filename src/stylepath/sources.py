@@ -98,6 +98,8 @@ def command_sources(command: str) -> list[str]:
     from stylepath.cli import COMMANDS
 
     module = COMMANDS[command][0]
+    if module_file(module) is None:
+        raise FileNotFoundError(f"the module of `stylepath {command}`, {module}, does not exist")
     modules = set().union(*(modules_run_by(name) for name in (*ENTRY_POINTS, module)))
     return sorted(str(module_file(name)) for name in modules)
 

@@ -23,9 +23,10 @@ equal ids whatever their source:
                network, not the paper's measure.
     <path>     a state dict of torchvision's vgg19 (full, or `features` only) -> file:<name>:<sha>
 
-Outputs: style_loss/<model>.parquet (model, pair_id, criterion, step, t_from, t_to, one column
-per layer holding its raw E_l under the chosen normalisation, total, weights_id; row = the
-transition from `step` to `step + 1`) and style_loss/<model>.json (weights and settings used).
+Outputs: style_loss/<model>/seed<replicate>.parquet (model, replicate, pair_id, criterion, step,
+t_from, t_to, one column per layer holding its raw E_l under the chosen normalisation, total,
+weights_id; row = the transition from `step` to `step + 1`) and the .json beside it (weights and
+settings used).
 """
 
 import hashlib
@@ -56,6 +57,7 @@ RANDOM_WEIGHTS_NOTE = (
 
 def add_arguments(parser) -> None:
     parser.add_argument("--model-name", required=True, help="model name written in the table")
+    parser.add_argument("--replicate", type=int, required=True, help="training seed of the model, written in the table")
     parser.add_argument("--images", required=True, help="decoded walk images (.npy)")
     parser.add_argument("--index", required=True, help="index of the walk images (Parquet)")
     parser.add_argument("--out", required=True, help="style-loss table (Parquet)")
@@ -157,7 +159,11 @@ def layer_loss(gram_a, gram_b, n_positions: int, normalisation: str = "gatys"):
     n_positions is M = H * W of the layer's feature map.
     """
     squared = (gram_a - gram_b).square_().sum(dim=(-2, -1))  # in place: one temporary, not two
-    n_channels = gram_a.shape[-1]
+    return normalise(squared, gram_a.shape[-1], n_positions, normalisation)
+
+
+def normalise(squared, n_channels: int, n_positions: int, normalisation: str):
+    """sum((G_a - G_b)^2) of a layer with N channels and M positions under `normalisation`."""
     if normalisation == "gatys":
         return squared / (4.0 * n_channels**2 * n_positions**2)
     if normalisation == "mean":
@@ -165,6 +171,29 @@ def layer_loss(gram_a, gram_b, n_positions: int, normalisation: str = "gatys"):
     if normalisation == "none":
         return squared
     raise StylepathError(f"unknown style_loss.normalisation {normalisation!r}; use gatys, mean or none")
+
+
+def consecutive_distances(flat, carry):
+    """sum((G_k - G_(k-1))^2) between consecutive images, G = F F^T of each image's features.
+
+    flat: float64 B x N x M features (N channels, M positions) of B consecutive images; carry:
+    what the previous call returned for the image before them, or None. Returns (distances of
+    shape B, or B - 1 without a carry; the carry for the next call). When M < N a Gram has rank
+    <= M and is not formed: sum((G_a - G_b)^2) = |F_a'F_a|^2 + |F_b'F_b|^2 - 2 |F_a'F_b|^2 with
+    M x M products, far cheaper for deep layers of small images (conv5_1 of a 64 px image:
+    N = 512, M = 16); the result is clipped at 0 against round-off.
+    """
+    import torch
+
+    n_channels, n_positions = flat.shape[1], flat.shape[2]
+    if n_positions < n_channels:
+        f = flat if carry is None else torch.cat([carry, flat])
+        own = (f.transpose(1, 2) @ f).square().sum(dim=(1, 2))
+        cross = (f[:-1].transpose(1, 2) @ f[1:]).square().sum(dim=(1, 2))
+        return (own[:-1] + own[1:] - 2 * cross).clamp_(min=0), flat[-1:]
+    grams = flat @ flat.transpose(1, 2)
+    both = grams if carry is None else torch.cat([carry, grams])
+    return (both[1:] - both[:-1]).square_().sum(dim=(1, 2)), grams[-1:]
 
 
 class GramExtractor:
@@ -212,13 +241,14 @@ class GramExtractor:
 
 
 def gram_chunk_size(features) -> int:
-    """Images whose Grams are taken at once: all of them on a GPU; on the CPU enough for
-    their float64 Grams to fill about GRAM_CHUNK_BYTES (at least 2). Keeping the Gram and
-    difference tensors a few MB spares the page faults of fresh 50-100 MB allocations,
+    """Images compared at once: all of them on a GPU; on the CPU enough for the float64
+    matrices formed (N x N Grams, or M x M products when M < N) to fill about GRAM_CHUNK_BYTES
+    (at least 2). Keeping them a few MB spares the page faults of fresh 50-100 MB allocations,
     which cost more than the arithmetic; larger chunks keep the matrix products efficient."""
     if features.device.type != "cpu":
         return len(features)
-    return max(2, GRAM_CHUNK_BYTES // (8 * features.shape[1] ** 2))
+    side = min(features.shape[1], features.shape[2] * features.shape[3])
+    return max(2, GRAM_CHUNK_BYTES // (8 * side**2))
 
 
 def walk_style_losses(extractor, images, index, layers, layer_weights, normalisation, batch_size, device):
@@ -226,8 +256,8 @@ def walk_style_losses(extractor, images, index, layers, layer_weights, normalisa
 
     images: uint8 R x H x W x 3 (array or memmap); index: row, pair_id, criterion, step, t.
     Images are read in the order (pair_id, step), batch by batch, and go through VGG19 once;
-    Grams are taken a chunk of images at a time (`gram_chunk_size`) and the last Gram of
-    each chunk is kept to compare with the first image of the next one.
+    consecutive images are compared a chunk at a time (`gram_chunk_size`,
+    `consecutive_distances`), the last image of each chunk carried over to the next one.
     Returns pair_id, criterion, step, t_from, t_to, <layer> (raw E_l), total.
     """
     import torch
@@ -237,17 +267,15 @@ def walk_style_losses(extractor, images, index, layers, layer_weights, normalisa
     if len(rows) and (rows.min() < 0 or rows.max() >= len(images)):
         raise StylepathError("the index points outside images.npy; re-run `stylepath interpolate`")
     values = {layer: [] for layer in layers}
-    previous = {layer: None for layer in layers}  # Gram of the last image seen, 1 x N x N
+    carry = {layer: None for layer in layers}  # of the last image seen
     for start in tqdm(range(0, len(rows), batch_size), desc="style loss", unit="batch"):
         pixels = np.asarray(images[rows[start : start + batch_size]])
         batch = torch.from_numpy(pixels).to(device).permute(0, 3, 1, 2).float() / 255.0
         for layer, features in extractor.features(batch).items():
-            n_positions = features.shape[2] * features.shape[3]
+            n_channels, n_positions = features.shape[1], features.shape[2] * features.shape[3]
             for chunk in features.split(gram_chunk_size(features)):
-                current = gram(chunk)
-                both = current if previous[layer] is None else torch.cat([previous[layer], current])
-                values[layer].append(layer_loss(both[1:], both[:-1], n_positions, normalisation).cpu().numpy())
-                previous[layer] = current[-1:]
+                squared, carry[layer] = consecutive_distances(chunk.flatten(2).double(), carry[layer])
+                values[layer].append(normalise(squared, n_channels, n_positions, normalisation).cpu().numpy())
     pair_id, step, t = index["pair_id"].to_numpy(), index["step"].to_numpy(), index["t"].to_numpy()
     same_walk = (pair_id[1:] == pair_id[:-1]) & (step[1:] == step[:-1] + 1)
     table = pd.DataFrame(
@@ -304,9 +332,11 @@ def main(args) -> None:
         settings["normalisation"], settings["batch_size"], device,
     )  # fmt: skip
     table.insert(0, "model", args.model_name)
+    table.insert(1, "replicate", args.replicate)
     table["weights_id"] = weights_id
     info = {
         "model": args.model_name,
+        "replicate": args.replicate,
         "weights": settings["weights"],
         "weights_id": weights_id,
         "pretrained": settings["weights"] != "random",

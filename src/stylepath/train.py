@@ -29,12 +29,15 @@ from tqdm import tqdm
 
 import stylepath.models
 from stylepath.data.prepared import read_prepared
+from stylepath.diagnostics import mmd2_to_prior, prior_sample, subsample
 from stylepath.io import StylepathError, atomic_path, write_csv
 from stylepath.models import build_model, save_model
 from stylepath.models.backbone import to_model_input
 from stylepath.runtime import seed_everything, select_device, set_threads
+from stylepath.shape import sphericity
 
 REQUIRED_SETTINGS = ("model", "seed", "latent_dim", "epochs", "batch_size", "lr")
+EPOCH_MMD_SAMPLES = 500  # codes in the MMD^2 logged per epoch (the analysis stage tests more)
 
 
 def add_arguments(parser) -> None:
@@ -124,31 +127,61 @@ def resume(path, model, optimisers, generator, settings, data_id) -> tuple[int, 
     return state["epoch"], state["history"]
 
 
-def check_finite(terms: dict, settings: dict, epoch: int, step: int) -> None:
-    """Stop with a StylepathError naming the model, epoch and terms when a loss is NaN or inf."""
-    if bool(torch.isfinite(torch.stack([value.float() for value in terms.values()])).all()):
+def check_finite(terms: dict, settings: dict, epoch: int) -> None:
+    """Stop with a StylepathError naming the model, epoch and terms when a loss is NaN or inf.
+
+    `terms` are the epoch's summed loss terms: one non-finite step makes its sum non-finite,
+    and checking once per epoch spares a host sync per step on a GPU."""
+    bad = {term: value for term, value in terms.items() if not np.isfinite(value)}
+    if not bad:
         return
     name = settings["model"]
-    bad = ", ".join(f"{term} = {value.item()}" for term, value in terms.items() if not torch.isfinite(value))
     hint = f"lower the learning rate (training.{name}.lr, now {settings['lr']}"
-    hint += f"; or training.aae.disc_lr, now {settings.get('disc_lr')})" if name == "aae" else ")"
-    raise StylepathError(
-        f"{name} diverged at epoch {epoch}, step {step + 1}: loss terms {bad}; {hint}. No model file was written."
-    )
+    hint += f"; or training.aae.disc_lr, now {settings['disc_lr']})" if "disc_lr" in settings else ")"
+    terms_text = ", ".join(f"{term} = {value}" for term, value in bad.items())
+    raise StylepathError(f"{name} diverged in epoch {epoch}: {terms_text}; {hint}. No model file was written.")
 
 
 @torch.no_grad()
-def validation_mse(model, val_x: torch.Tensor, batch_size: int) -> float:
-    """Mean squared error per pixel (pixels in [0, 1]) of the validation images decoded
-    from their code or posterior mean; NaN when there is no validation image."""
-    if len(val_x) == 0:
-        return float("nan")
-    model.eval()
-    total = 0.0
-    for batch in val_x.split(batch_size):
+def encode_split(model, x_uint8: torch.Tensor, batch_size: int):
+    """(codes or posterior means, log-variances or None, squared error sum) of uint8 images
+    B x H x W x 3: z and logvar float64 numpy N x D; the decoding error summed over pixels."""
+    zs, logvars, squared = [], [], 0.0
+    for batch in x_uint8.split(batch_size):
         x = to_model_input(batch)
-        total += F.mse_loss(model.decode(model.encode(x)[0]).float(), x, reduction="sum").item()
-    return total / (val_x.numel())
+        z, logvar = model.encode(x)
+        squared += F.mse_loss(model.decode(z).float(), x, reduction="sum").item()
+        zs.append(z.double().cpu())
+        if logvar is not None:
+            logvars.append(logvar.double().cpu())
+    z = torch.cat(zs).numpy() if zs else np.zeros((0, model.latent_dim))
+    return z, torch.cat(logvars).numpy() if logvars else None, squared
+
+
+@torch.no_grad()
+def epoch_statistics(model, train_x: torch.Tensor, val_x: torch.Tensor, batch_size: int, seed: int) -> dict:
+    """What each epoch logs besides the losses: val_recon_mse, the mean squared error per pixel
+    (pixels in [0, 1]) of the validation images decoded from their code or posterior mean (NaN
+    without validation images); and, for a model whose objective has a prior, how close its
+    prior sample over all images (stylepath.diagnostics.prior_sample) is to N(0, I): sphericity,
+    largest |mean|, smallest and largest variance of a dimension, and MMD^2."""
+    model.eval()
+    val_z, val_logvar, squared = encode_split(model, val_x, batch_size)
+    row = {"val_recon_mse": squared / val_x.numel() if len(val_x) else float("nan")}
+    if model.prior:
+        train_z, train_logvar, _ = encode_split(model, train_x, batch_size)
+        z = np.concatenate([train_z, val_z])
+        logvar = None if val_logvar is None and train_logvar is None else np.concatenate([train_logvar, val_logvar])
+        sample = prior_sample(z, logvar, seed)
+        variances = sample.var(0, ddof=1)
+        row.update(
+            prior_sphericity=sphericity(sample),
+            prior_max_abs_mean=float(np.abs(sample.mean(0)).max()),
+            prior_min_variance=float(variances.min()),
+            prior_max_variance=float(variances.max()),
+            prior_mmd2=mmd2_to_prior(subsample(sample, EPOCH_MMD_SAMPLES, seed), seed),
+        )
+    return row
 
 
 def main(args) -> None:
@@ -181,20 +214,20 @@ def main(args) -> None:
         sums = {}
         order = torch.randperm(len(train_x), generator=generator).to(device)
         batches = order.split(batch_size)
-        for step, batch in enumerate(tqdm(batches, desc=f"{name} epoch {epoch}/{epochs}", unit="batch")):
+        for batch in tqdm(batches, desc=f"{name} epoch {epoch}/{epochs}", unit="batch"):
             x = to_model_input(train_x[batch], channels_last=cuda)
             terms = model.training_step(x, train_y[batch], optimisers, autocast)
-            check_finite(terms, settings, epoch, step)
             for term, value in terms.items():
                 sums[term] = sums.get(term, 0.0) + value.float() * len(batch)
         row = {"epoch": epoch, **{term: (total / len(train_x)).item() for term, total in sums.items()}}
-        row["val_recon_mse"] = validation_mse(model, val_x, batch_size)
+        check_finite(row, settings, epoch)
+        row.update(epoch_statistics(model, train_x, val_x, batch_size, int(settings["seed"])))
         row["seconds"] = time.perf_counter() - start
         history.append(row)
         save_checkpoint(args.checkpoint, model, optimisers, generator, epoch, history, settings, data_id)
         print(" ".join(f"{key} {value:.5g}" for key, value in row.items()), flush=True)
 
     save_model(model, settings, args.model_out)
-    write_csv(pd.DataFrame(history), args.history)
+    write_csv(pd.DataFrame(history).assign(model=name, replicate=int(settings["seed"])), args.history)
     Path(args.checkpoint).unlink(missing_ok=True)
     print(f"Wrote {args.model_out} and {args.history}.")

@@ -1,40 +1,48 @@
-"""Latent analysis: PCA, covariance shape and clustering per model, then across models."""
+"""Latent analysis: PCA, covariance shape, clustering and the diagnostics of each training run,
+then across models and replicates."""
 
 
 rule analyse:
     input:
         latents=rules.encode.output.latents,
+        history=rules.train.output.history,
+        reference=reference_latents,
         code=code("analyse"),
     output:
-        pca=f"{RESULTS}/analysis/{{model}}/pca_components.parquet",
-        projections=f"{RESULTS}/analysis/{{model}}/pca_projections.parquet",
-        shape=f"{RESULTS}/analysis/{{model}}/shape.json",
-        scores=f"{RESULTS}/analysis/{{model}}/clustering_scores.parquet",
-        labels=f"{RESULTS}/analysis/{{model}}/cluster_labels.parquet",
+        pca=f"{RESULTS}/analysis/{CHAIN}/pca_components.parquet",
+        projections=f"{RESULTS}/analysis/{CHAIN}/pca_projections.parquet",
+        shape=f"{RESULTS}/analysis/{CHAIN}/shape.json",
+        scores=f"{RESULTS}/analysis/{CHAIN}/clustering_scores.parquet",
+        labels=f"{RESULTS}/analysis/{CHAIN}/cluster_labels.parquet",
+        diagnostics=f"{RESULTS}/analysis/{CHAIN}/diagnostics.json",
     log:
-        logs("analyse/{model}.log"),
+        logs(f"analyse/{CHAIN}.log"),
     benchmark:
-        benchmarks("analyse/{model}.tsv")
+        benchmarks(f"analyse/{CHAIN}.tsv")
     conda:
         ENV
-    threads: 2
+    threads: 1
     resources:
         mem_mb=8000,
         runtime=120,
     params:
         settings=settings("analysis", "seed"),
+        reference=lambda wildcards, input: (
+            f"--reference-latents {input.reference}" if input.reference else ""
+        ),
     shell:
-        "python -m stylepath analyse --settings {params.settings:q} --model {wildcards.model}"
-        " --latents {input.latents} --pca {output.pca} --projections {output.projections}"
-        " --shape {output.shape} --scores {output.scores} --labels {output.labels}"
-        " --threads {threads} > {log} 2>&1"
+        "python -m stylepath analyse --settings {params.settings:q} --latents {input.latents}"
+        " --history {input.history} {params.reference} --pca {output.pca}"
+        " --projections {output.projections} --shape {output.shape} --scores {output.scores}"
+        " --labels {output.labels} --diagnostics {output.diagnostics} --threads {threads}"
+        " > {log} 2>&1"
 
 
 rule summarise_analysis:
     input:
-        shapes=expand(rules.analyse.output.shape, model=MODELS),
-        scores=expand(rules.analyse.output.scores, model=MODELS),
-        latents=expand(rules.encode.output.latents, model=MODELS),
+        shapes=chains(rules.analyse.output.shape),
+        scores=chains(rules.analyse.output.scores),
+        diagnostics=chains(rules.analyse.output.diagnostics),
         code=code("summarise-analysis"),
     output:
         parquet=f"{RESULTS}/analysis/summary.parquet",
@@ -53,50 +61,29 @@ rule summarise_analysis:
     resources:
         mem_mb=2000,
     params:
-        settings=settings("models"),
+        settings=settings(),
     shell:
         "python -m stylepath summarise-analysis --settings {params.settings:q} --shapes {input.shapes}"
-        " --scores {input.scores} --latents {input.latents}"
+        " --scores {input.scores} --diagnostics {input.diagnostics}"
         " --out-parquet {output.parquet} --out-csv {output.csv} > {log} 2>&1"
 
 
 rule plot_analysis:
     input:
-        shape=rules.analyse.output.shape,
-        projections=rules.analyse.output.projections,
-        scores=rules.analyse.output.scores,
-        labels=rules.analyse.output.labels,
+        shapes=chains(rules.analyse.output.shape),
+        projections=chains(rules.analyse.output.projections),
+        scores=chains(rules.analyse.output.scores),
+        labels=chains(rules.analyse.output.labels),
+        diagnostics=chains(rules.analyse.output.diagnostics),
         code=code("plot-analysis"),
     output:
-        report(
-            f"{RESULTS}/figures/analysis/{{model}}.png",
+        chains=report(
+            directory(f"{RESULTS}/figures/analysis/chains"),
+            patterns=["{model}_seed{replicate}.png"],
             caption="../report/analysis_model.rst",
             category="2 Latent analysis",
-            labels={"model": "{model}", "figure": "PCA and clustering"},
+            labels={"model": "{model}", "figure": "latent space, seed {replicate}"},
         ),
-    log:
-        logs("plot_analysis/{model}.log"),
-    benchmark:
-        benchmarks("plot_analysis/{model}.tsv")
-    conda:
-        ENV
-    resources:
-        mem_mb=2000,
-    params:
-        settings=settings("figures"),
-    shell:
-        "python -m stylepath plot-analysis --settings {params.settings:q} --model {wildcards.model}"
-        " --shape {input.shape} --projections {input.projections} --scores {input.scores}"
-        " --labels {input.labels} --out {output} > {log} 2>&1"
-
-
-rule plot_analysis_summary:
-    input:
-        shapes=expand(rules.analyse.output.shape, model=MODELS),
-        scores=expand(rules.analyse.output.scores, model=MODELS),
-        projections=expand(rules.analyse.output.projections, model=MODELS),
-        code=code("plot-analysis-summary"),
-    output:
         spectra=report(
             f"{RESULTS}/figures/analysis/spectra.png",
             caption="../report/analysis_spectra.rst",
@@ -121,10 +108,16 @@ rule plot_analysis_summary:
             category="2 Latent analysis",
             labels={"model": "all", "figure": "PCA per model"},
         ),
+        diagnostics=report(
+            f"{RESULTS}/figures/analysis/diagnostics.png",
+            caption="../report/analysis_diagnostics.rst",
+            category="0 Summary",
+            labels={"model": "all", "figure": "did each model reach its objective?"},
+        ),
     log:
-        logs("plot_analysis_summary.log"),
+        logs("plot_analysis.log"),
     benchmark:
-        benchmarks("plot_analysis_summary.tsv")
+        benchmarks("plot_analysis.tsv")
     conda:
         ENV
     resources:
@@ -132,7 +125,8 @@ rule plot_analysis_summary:
     params:
         settings=settings("figures"),
     shell:
-        "python -m stylepath plot-analysis-summary --settings {params.settings:q} --shapes {input.shapes}"
-        " --scores {input.scores} --projections {input.projections} --spectra {output.spectra}"
+        "python -m stylepath plot-analysis --settings {params.settings:q} --shapes {input.shapes}"
+        " --projections {input.projections} --scores {input.scores} --labels {input.labels}"
+        " --diagnostics {input.diagnostics} --chains-out {output.chains} --spectra {output.spectra}"
         " --sphericity {output.sphericity} --heatmap {output.heatmap} --pca-grid {output.pca_grid}"
-        " > {log} 2>&1"
+        " --diagnostics-out {output.diagnostics} > {log} 2>&1"

@@ -14,6 +14,10 @@ validate(config, "../schemas/config.schema.yaml")
 
 RESULTS = f"results/{config['run']}"
 MODELS = config["models"]
+REPLICATES = config[
+    "replicates"
+]  # training seeds: each (model, replicate) is one chain of jobs
+CHAIN = "{model}/seed{replicate}"  # the path of one chain's outputs within a stage
 DOWNLOADS = config["dataset"]["download_dir"]
 ENV = "../../envs/stylepath.yaml"
 SRC = Path(workflow.basedir) / "src" / "stylepath"
@@ -66,11 +70,29 @@ def settings(*keys, **extra):
     return json.dumps({**{k: config[k] for k in keys}, **extra}, sort_keys=True)
 
 
+def chains(path):
+    """`path` (with {model} and {replicate}) for every model and replicate of the run."""
+    return expand(path, model=MODELS, replicate=REPLICATES)
+
+
 def model_settings(wildcards):
-    """Training settings of one model: training.shared overridden by its own block."""
-    return json.dumps(
-        training_settings(config, wildcards.model, config["seed"]), sort_keys=True
-    )
+    """Training settings of one chain: training.shared overridden by the model's own block,
+    and the replicate as the training seed (the data and its split stay fixed by `seed`).
+    """
+    settings = training_settings(config, wildcards.model, int(wildcards.replicate))
+    return json.dumps(settings, sort_keys=True)
+
+
+def reference_latents(wildcards):
+    """For a model with a triplet term, the VAE's latent table of the same replicate: its
+    diagnostics ask whether the triplet term makes a difference (the VAE is the same objective
+    without it). Nothing for the other models, or when the run has no VAE."""
+    if (
+        "triplet_margin" not in config["training"][wildcards.model]
+        or "vae" not in MODELS
+    ):
+        return []
+    return f"{RESULTS}/latents/vae/seed{wildcards.replicate}.parquet"
 
 
 def download_manifest(wildcards):
@@ -109,3 +131,4 @@ def vgg_weights_file(wildcards):
 
 wildcard_constraints:
     model="|".join(MODELS),
+    replicate=r"\d+",

@@ -51,3 +51,31 @@ rule prepare_data:
         "python -m stylepath prepare-data --settings {params.settings:q} --manifest '{input.manifest}'"
         " --images {output.images} --metadata {output.metadata} --report {output.report}"
         " > {log} 2>&1"
+
+
+rule plot_data:
+    input:
+        images=rules.prepare_data.output.images,
+        metadata=rules.prepare_data.output.metadata,
+        report=rules.prepare_data.output.report,
+        code=code("plot-data"),
+    output:
+        report(
+            f"{RESULTS}/figures/data/contact_sheet.png",
+            caption="../report/data_contact_sheet.rst",
+            category="1 Data and training",
+            labels={"model": "all", "figure": "the paintings, per style"},
+        ),
+    log:
+        logs("plot_data.log"),
+    benchmark:
+        benchmarks("plot_data.tsv")
+    conda:
+        ENV
+    resources:
+        mem_mb=2000,
+    params:
+        settings=settings("figures", "seed"),
+    shell:
+        "python -m stylepath plot-data --settings {params.settings:q} --images {input.images}"
+        " --metadata {input.metadata} --report {input.report} --out {output} > {log} 2>&1"

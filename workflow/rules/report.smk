@@ -1,19 +1,23 @@
-"""The report's front page: the headline numbers of the run, one row per model."""
+"""The report's front page: the study's claims with their verdicts across replicates, whether
+each model reached its objective, and the headline numbers."""
 
 
 rule summarise_run:
     input:
         analysis=rules.summarise_analysis.output.parquet,
         patterns=rules.summarise_patterns.output.parquet,
-        style_loss_info=expand(rules.style_loss.output.info, model=MODELS[0]),
+        data=rules.prepare_data.output.report,
+        style_loss_info=chains(rules.style_loss.output.info)[0],
         code=code("summarise-run"),
     output:
-        csv=f"{RESULTS}/report/summary.csv",
+        findings=f"{RESULTS}/report/findings.csv",
+        replicates=f"{RESULTS}/report/replicates.csv",
+        headline=f"{RESULTS}/report/headline.csv",
         html=report(
             f"{RESULTS}/report/summary.html",
             caption="../report/summary.rst",
             category="0 Summary",
-            labels={"model": "all", "figure": "headline numbers"},
+            labels={"model": "all", "figure": "findings and headline numbers"},
         ),
     log:
         logs("summarise_run.log"),
@@ -24,9 +28,36 @@ rule summarise_run:
     resources:
         mem_mb=1000,
     params:
-        settings=settings("run"),
+        settings=settings("run", "findings"),
     shell:
         "python -m stylepath summarise-run --settings {params.settings:q}"
-        " --analysis {input.analysis} --patterns {input.patterns}"
-        " --style-loss-info {input.style_loss_info} --csv {output.csv} --html {output.html}"
+        " --analysis {input.analysis} --patterns {input.patterns} --data {input.data}"
+        " --style-loss-info {input.style_loss_info} --findings {output.findings}"
+        " --replicates {output.replicates} --headline {output.headline} --html {output.html}"
         " > {log} 2>&1"
+
+
+rule plot_replicates:
+    input:
+        replicates=rules.summarise_run.output.replicates,
+        code=code("plot-replicates"),
+    output:
+        report(
+            f"{RESULTS}/figures/replicates.png",
+            caption="../report/replicates.rst",
+            category="0 Summary",
+            labels={"model": "all", "figure": "spread across replicates"},
+        ),
+    log:
+        logs("plot_replicates.log"),
+    benchmark:
+        benchmarks("plot_replicates.tsv")
+    conda:
+        ENV
+    resources:
+        mem_mb=1000,
+    params:
+        settings=settings("figures"),
+    shell:
+        "python -m stylepath plot-replicates --settings {params.settings:q}"
+        " --replicates {input.replicates} --out {output} > {log} 2>&1"

@@ -1,4 +1,4 @@
-"""Training stage: one job per model (GPU where present), then encode every image."""
+"""Training stage: one job per model and replicate (GPU where present), then encode every image."""
 
 
 rule train:
@@ -7,12 +7,12 @@ rule train:
         metadata=rules.prepare_data.output.metadata,
         code=code("train"),
     output:
-        model=f"{RESULTS}/models/{{model}}/model.pt",
-        history=f"{RESULTS}/models/{{model}}/history.csv",
+        model=f"{RESULTS}/models/{CHAIN}/model.pt",
+        history=f"{RESULTS}/models/{CHAIN}/history.csv",
     log:
-        logs("train/{model}.log"),
+        logs(f"train/{CHAIN}.log"),
     benchmark:
-        benchmarks("train/{model}.tsv")
+        benchmarks(f"train/{CHAIN}.tsv")
     conda:
         ENV
     threads: config["training"]["threads"]
@@ -22,7 +22,7 @@ rule train:
         runtime=240,
     params:
         settings=model_settings,
-        checkpoint=f"{RESULTS}/models/{{model}}/checkpoint.pt",
+        checkpoint=f"{RESULTS}/models/{CHAIN}/checkpoint.pt",
     shell:
         "python -m stylepath train --settings {params.settings:q} --images {input.images}"
         " --metadata {input.metadata} --checkpoint {params.checkpoint}"
@@ -37,14 +37,14 @@ rule encode:
         metadata=rules.prepare_data.output.metadata,
         code=code("encode"),
     output:
-        latents=f"{RESULTS}/latents/{{model}}.parquet",
+        latents=f"{RESULTS}/latents/{CHAIN}.parquet",
     log:
-        logs("encode/{model}.log"),
+        logs(f"encode/{CHAIN}.log"),
     benchmark:
-        benchmarks("encode/{model}.tsv")
+        benchmarks(f"encode/{CHAIN}.tsv")
     conda:
         ENV
-    threads: 2
+    threads: 1
     resources:
         mem_mb=4000,
         runtime=60,
@@ -53,52 +53,54 @@ rule encode:
     shell:
         "python -m stylepath encode --settings {params.settings:q} --model {input.model}"
         " --images {input.images} --metadata {input.metadata} --out {output.latents}"
-        " > {log} 2>&1"
+        " --threads {threads} > {log} 2>&1"
 
 
 rule plot_training:
     input:
-        history=rules.train.output.history,
+        histories=chains(rules.train.output.history),
         code=code("plot-training"),
     output:
         report(
-            f"{RESULTS}/figures/training/{{model}}.png",
+            directory(f"{RESULTS}/figures/training"),
+            patterns=["{model}.png"],
             caption="../report/training_curves.rst",
-            category="1 Training",
-            labels={"model": "{model}", "figure": "loss curves"},
+            category="1 Data and training",
+            labels={"model": "{model}", "figure": "training curves"},
         ),
     log:
-        logs("plot_training/{model}.log"),
+        logs("plot_training.log"),
     benchmark:
-        benchmarks("plot_training/{model}.tsv")
+        benchmarks("plot_training.tsv")
     conda:
         ENV
     resources:
-        mem_mb=1000,
+        mem_mb=2000,
     params:
         settings=settings("figures"),
     shell:
-        "python -m stylepath plot-training --settings {params.settings:q} --model {wildcards.model}"
-        " --history {input.history} --out {output} > {log} 2>&1"
+        "python -m stylepath plot-training --settings {params.settings:q}"
+        " --histories {input.histories} --out {output} > {log} 2>&1"
 
 
 rule plot_reconstructions:
     input:
-        model=rules.train.output.model,
+        models=chains(rules.train.output.model),
         images=rules.prepare_data.output.images,
         metadata=rules.prepare_data.output.metadata,
         code=code("plot-reconstructions"),
     output:
         report(
-            f"{RESULTS}/figures/reconstructions/{{model}}.png",
+            directory(f"{RESULTS}/figures/reconstructions"),
+            patterns=["{model}.png"],
             caption="../report/reconstructions.rst",
-            category="1 Training",
+            category="1 Data and training",
             labels={"model": "{model}", "figure": "reconstructions"},
         ),
     log:
-        logs("plot_reconstructions/{model}.log"),
+        logs("plot_reconstructions.log"),
     benchmark:
-        benchmarks("plot_reconstructions/{model}.tsv")
+        benchmarks("plot_reconstructions.tsv")
     conda:
         ENV
     resources:
@@ -106,5 +108,5 @@ rule plot_reconstructions:
     params:
         settings=settings("figures", "seed"),
     shell:
-        "python -m stylepath plot-reconstructions --settings {params.settings:q} --model {input.model}"
+        "python -m stylepath plot-reconstructions --settings {params.settings:q} --models {input.models}"
         " --images {input.images} --metadata {input.metadata} --out {output} > {log} 2>&1"

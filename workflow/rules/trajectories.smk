@@ -1,4 +1,5 @@
-"""Trajectories: pairs of latent points -> decoded walks -> style loss -> curve patterns."""
+"""Trajectories: pairs of latent points -> decoded walks -> style loss -> curve patterns,
+per model and replicate, then across them."""
 
 
 rule select_pairs:
@@ -6,11 +7,11 @@ rule select_pairs:
         latents=rules.encode.output.latents,
         code=code("select-pairs"),
     output:
-        pairs=f"{RESULTS}/pairs/{{model}}.parquet",
+        pairs=f"{RESULTS}/pairs/{CHAIN}.parquet",
     log:
-        logs("select_pairs/{model}.log"),
+        logs(f"select_pairs/{CHAIN}.log"),
     benchmark:
-        benchmarks("select_pairs/{model}.tsv")
+        benchmarks(f"select_pairs/{CHAIN}.tsv")
     conda:
         ENV
     resources:
@@ -30,15 +31,15 @@ rule interpolate:
         pairs=rules.select_pairs.output.pairs,
         code=code("interpolate"),
     output:
-        images=f"{RESULTS}/trajectories/{{model}}/images.npy",
-        index=f"{RESULTS}/trajectories/{{model}}/index.parquet",
+        images=f"{RESULTS}/trajectories/{CHAIN}/images.npy",
+        index=f"{RESULTS}/trajectories/{CHAIN}/index.parquet",
     log:
-        logs("interpolate/{model}.log"),
+        logs(f"interpolate/{CHAIN}.log"),
     benchmark:
-        benchmarks("interpolate/{model}.tsv")
+        benchmarks(f"interpolate/{CHAIN}.tsv")
     conda:
         ENV
-    threads: 2
+    threads: 1
     resources:
         mem_mb=4000,
         runtime=60,
@@ -57,15 +58,15 @@ rule style_loss:
         weights=vgg_weights_file,
         code=code("style-loss"),
     output:
-        table=f"{RESULTS}/style_loss/{{model}}.parquet",
-        info=f"{RESULTS}/style_loss/{{model}}.json",
+        table=f"{RESULTS}/style_loss/{CHAIN}.parquet",
+        info=f"{RESULTS}/style_loss/{CHAIN}.json",
     log:
-        logs("style_loss/{model}.log"),
+        logs(f"style_loss/{CHAIN}.log"),
     benchmark:
-        benchmarks("style_loss/{model}.tsv")
+        benchmarks(f"style_loss/{CHAIN}.tsv")
     conda:
         ENV
-    threads: 2
+    threads: 1
     resources:
         gpu=GPU,
         mem_mb=8000,
@@ -74,7 +75,7 @@ rule style_loss:
         settings=settings("style_loss", "seed"),
     shell:
         "python -m stylepath style-loss --settings {params.settings:q} --model-name {wildcards.model}"
-        " --images {input.images} --index {input.index} --out {output.table}"
+        " --replicate {wildcards.replicate} --images {input.images} --index {input.index} --out {output.table}"
         " --info {output.info} --threads {threads} > {log} 2>&1"
 
 
@@ -85,12 +86,12 @@ rule patterns:
         index=rules.interpolate.output.index,
         code=code("patterns"),
     output:
-        walks=f"{RESULTS}/patterns/{{model}}.parquet",
-        curves=f"{RESULTS}/patterns/{{model}}_curves.parquet",
+        walks=f"{RESULTS}/patterns/{CHAIN}/walks.parquet",
+        curves=f"{RESULTS}/patterns/{CHAIN}/curves.parquet",
     log:
-        logs("patterns/{model}.log"),
+        logs(f"patterns/{CHAIN}.log"),
     benchmark:
-        benchmarks("patterns/{model}.tsv")
+        benchmarks(f"patterns/{CHAIN}.tsv")
     conda:
         ENV
     resources:
@@ -106,7 +107,7 @@ rule patterns:
 
 rule summarise_patterns:
     input:
-        walks=expand(rules.patterns.output.walks, model=MODELS),
+        walks=chains(rules.patterns.output.walks),
         code=code("summarise-patterns"),
     output:
         parquet=f"{RESULTS}/patterns/summary.parquet",
@@ -133,66 +134,51 @@ rule summarise_patterns:
 
 rule plot_trajectories:
     input:
-        style_loss=rules.style_loss.output.table,
-        info=rules.style_loss.output.info,
-        walks=rules.patterns.output.walks,
-        curves=rules.patterns.output.curves,
-        images=rules.interpolate.output.images,
-        index=rules.interpolate.output.index,
+        style_losses=chains(rules.style_loss.output.table),
+        infos=chains(rules.style_loss.output.info),
+        walks=chains(rules.patterns.output.walks),
+        curves=chains(rules.patterns.output.curves),
+        images=chains(rules.interpolate.output.images),
+        indexes=chains(rules.interpolate.output.index),
+        summary=rules.summarise_patterns.output.parquet,
         code=code("plot-trajectories"),
     output:
         curves=report(
-            f"{RESULTS}/figures/trajectories/{{model}}_curves.png",
+            directory(f"{RESULTS}/figures/trajectories/curves"),
+            patterns=["{model}_seed{replicate}.png"],
             caption="../report/trajectories_curves.rst",
             category="3 Trajectories",
-            labels={"model": "{model}", "figure": "style-loss curves"},
+            labels={
+                "model": "{model}",
+                "figure": "style-loss curves, seed {replicate}",
+            },
         ),
         strips=report(
-            f"{RESULTS}/figures/trajectories/{{model}}_strips.png",
+            directory(f"{RESULTS}/figures/trajectories/strips"),
+            patterns=["{model}_seed{replicate}.png"],
             caption="../report/trajectories_strips.rst",
             category="3 Trajectories",
-            labels={"model": "{model}", "figure": "walk strips"},
+            labels={"model": "{model}", "figure": "walk strips, seed {replicate}"},
         ),
-    log:
-        logs("plot_trajectories/{model}.log"),
-    benchmark:
-        benchmarks("plot_trajectories/{model}.tsv")
-    conda:
-        ENV
-    resources:
-        mem_mb=2000,
-    params:
-        settings=settings("figures"),
-    shell:
-        "python -m stylepath plot-trajectories --settings {params.settings:q} --model {wildcards.model}"
-        " --style-loss {input.style_loss} --info {input.info} --walks {input.walks}"
-        " --curves {input.curves} --images {input.images} --index {input.index}"
-        " --curves-out {output.curves} --strips-out {output.strips} > {log} 2>&1"
-
-
-rule plot_patterns_summary:
-    input:
-        summary=rules.summarise_patterns.output.parquet,
-        walks=expand(rules.patterns.output.walks, model=MODELS),
-        curves=expand(rules.patterns.output.curves, model=MODELS),
-        code=code("plot-patterns-summary"),
-    output:
-        report(
-            f"{RESULTS}/figures/patterns/summary.png",
+        summary=report(
+            f"{RESULTS}/figures/trajectories/summary.png",
             caption="../report/patterns_summary.rst",
             category="3 Trajectories",
             labels={"model": "all", "figure": "patterns across models"},
         ),
     log:
-        logs("plot_patterns_summary.log"),
+        logs("plot_trajectories.log"),
     benchmark:
-        benchmarks("plot_patterns_summary.tsv")
+        benchmarks("plot_trajectories.tsv")
     conda:
         ENV
     resources:
-        mem_mb=2000,
+        mem_mb=4000,
     params:
         settings=settings("figures"),
     shell:
-        "python -m stylepath plot-patterns-summary --settings {params.settings:q} --summary {input.summary}"
-        " --walks {input.walks} --curves {input.curves} --out {output} > {log} 2>&1"
+        "python -m stylepath plot-trajectories --settings {params.settings:q}"
+        " --style-losses {input.style_losses} --infos {input.infos} --walks {input.walks}"
+        " --curves {input.curves} --images {input.images} --indexes {input.indexes}"
+        " --summary {input.summary} --curves-out {output.curves} --strips-out {output.strips}"
+        " --summary-out {output.summary} > {log} 2>&1"

@@ -1,181 +1,46 @@
-"""One model's latent analysis in one figure: the covariance spectrum, PCA views coloured by
-style, the k-means cluster-vs-style confusion per space and the clustering scores."""
+"""`stylepath plot-analysis`: each training run's latent space (latent_space.py), the models side
+by side (analysis_summary.py) and whether each reached its objective (diagnostics.py)."""
 
-import numpy as np
+from pathlib import Path
+
 import pandas as pd
-import seaborn as sns
-from scipy.optimize import linear_sum_assignment
 
-from stylepath.config import model_label
-from stylepath.figures.common import new_figure, style_colours
-from stylepath.io import read_json, save_figure
-
-
-def marker_size(n_points):
-    """Scatter marker area that keeps a few dozen and tens of thousands of points readable."""
-    return float(np.clip(3000 / max(n_points, 1), 2, 25))
-
-
-def number(value, digits=2):
-    """A measure for a figure label: `digits` decimals, 'n/a' for a missing (None/NaN) value."""
-    return "n/a" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
-
-
-def explained_ratios(shape):
-    """Share of the total variance along each principal axis, from shape.json's eigenvalues, (D,)."""
-    eigenvalues = np.asarray(shape["eigenvalues"], dtype=float)
-    return eigenvalues / eigenvalues.sum()
-
-
-def plot_spectrum(ax, shape):
-    """Explained-variance ratio per component (bars) and cumulated (line); dashed: a sphere's 1/D."""
-    ratios = explained_ratios(shape)
-    components = np.arange(1, len(ratios) + 1)
-    ax.bar(components, ratios, color="0.55", label="per component")
-    ax.plot(components, np.cumsum(ratios), "o-", color="0.15", markersize=3, label="cumulative")
-    ax.axhline(1 / len(ratios), color="tab:red", linestyle="--", linewidth=1, label="sphere (1/D)")
-    ax.set(xlabel="principal component", ylabel="share of variance", ylim=(0, 1.02))
-    ax.set_title(
-        f"Covariance spectrum\nsphericity {number(shape['sphericity'])},"
-        f" condition ratio {number(shape['condition_ratio'], 3)}"
-    )
-    ax.set_xticks(components if len(components) <= 16 else components[:: len(components) // 8])
-    ax.legend(loc="center right", fontsize="small")
-
-
-def axis_label(component, ratios):
-    return f"PC{component} ({100 * ratios[component - 1]:.0f}%)"
-
-
-def plot_pca_2d(ax, projections, ratios, colours, legend=True):
-    """PC1 vs PC2 of every image, coloured by style, on equal axes."""
-    size = marker_size(len(projections))
-    for style, group in projections.groupby("style", sort=True):
-        ax.scatter(
-            group["pc1"],
-            group["pc2"],
-            s=size,
-            alpha=0.6,
-            color=colours[style],
-            label=style,
-            linewidths=0,
-            rasterized=True,
-        )
-    ax.set(xlabel=axis_label(1, ratios), ylabel=axis_label(2, ratios))
-    ax.set_aspect("equal", adjustable="datalim")  # true shape: an oblong cloud looks oblong
-    if legend:
-        ax.legend(fontsize="small", markerscale=max(1, 12 / size) ** 0.5, loc="best")
-
-
-def plot_pca_3d(ax, projections, ratios, colours):
-    """PC1-PC3 of every image in 3-D, coloured by style."""
-    size = marker_size(len(projections))
-    for style, group in projections.groupby("style", sort=True):
-        ax.scatter(
-            group["pc1"],
-            group["pc2"],
-            group["pc3"],
-            s=size,
-            alpha=0.6,
-            color=colours[style],
-            linewidths=0,
-            rasterized=True,
-        )
-    ax.set_xlabel(axis_label(1, ratios), fontsize="small")
-    ax.set_ylabel(axis_label(2, ratios), fontsize="small")
-    ax.set_zlabel(axis_label(3, ratios), fontsize="small")
-    ax.tick_params(labelsize="x-small")
-    ax.view_init(elev=20, azim=-60)
-    ax.set_title("PCA, 3-D")
-
-
-def matched_crosstab(styles, clusters):
-    """Counts style x cluster, cluster columns ordered so each style's best match is on the diagonal.
-
-    The matching maximises the images on the diagonal (Hungarian algorithm); unmatched
-    clusters (and HDBSCAN noise, -1) follow.
-    """
-    counts = pd.crosstab(pd.Series(styles, name="style"), pd.Series(clusters, name="cluster"))
-    rows, cols = linear_sum_assignment(-counts.to_numpy())
-    matched = [counts.columns[c] for _, c in sorted(zip(rows, cols))]
-    order = matched + [c for c in counts.columns if c not in matched]
-    return counts[order]
-
-
-def plot_confusion(ax, styles, clusters, title):
-    """Heatmap of the share of each style's images in each cluster, annotated with counts."""
-    counts = matched_crosstab(styles, clusters)
-    shares = counts.div(counts.sum(axis=1), axis=0)
-    sns.heatmap(
-        shares, annot=counts, fmt="d", cmap="Blues", vmin=0, vmax=1, cbar=False, ax=ax, annot_kws={"fontsize": "small"}
-    )
-    ax.set(xlabel="cluster", ylabel="", title=title)
-
-
-def plot_scores(ax, scores):
-    """ARI and NMI against style, with bootstrap intervals, per algorithm and space."""
-    wanted = scores[scores["metric"].isin(["ari", "nmi"])].copy()
-    wanted["method"] = wanted["algorithm"] + " / " + wanted["space"]
-    methods = list(dict.fromkeys(wanted["method"]))
-    for offset, (metric, colour) in zip((-0.15, 0.15), (("ari", "tab:blue"), ("nmi", "tab:orange"))):
-        rows = wanted[wanted["metric"] == metric].set_index("method").loc[methods]
-        y = np.arange(len(methods)) + offset
-        error = np.abs(rows[["ci_low", "ci_high"]].to_numpy().T - rows["value"].to_numpy())
-        ax.errorbar(rows["value"], y, xerr=error, fmt="o", color=colour, markersize=4, capsize=2, label=metric.upper())
-    ax.set_yticks(np.arange(len(methods)), methods, fontsize="small")
-    ax.invert_yaxis()
-    ax.axvline(0, color="0.5", linewidth=0.8)
-    ax.set(xlabel="score against style", xlim=(min(-0.05, ax.get_xlim()[0]), 1.02), title="Clusters vs style")
-    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
-
-
-def plot_model(model, shape, projections, scores, labels, palette):
-    """The 2 x 3 figure of one model."""
-    colours = style_colours(projections["style"], palette)
-    ratios = explained_ratios(shape)
-    fig, axes = new_figure(2, 3, width=4.4, height=3.6)
-    plot_spectrum(axes[0, 0], shape)
-    plot_pca_2d(axes[0, 1], projections, ratios, colours)
-    axes[0, 1].set_title("PCA, 2-D")
-    axes[0, 2].remove()
-    if "pc3" in projections:
-        plot_pca_3d(fig.add_subplot(2, 3, 3, projection="3d"), projections, ratios, colours)
-    kmeans = labels[labels["algorithm"] == "kmeans"].merge(projections[["image_id", "style"]], on="image_id")
-    spaces = list(dict.fromkeys(kmeans["space"]))[:2]
-    for ax, space in zip(axes[1, :2], spaces):
-        group = kmeans[kmeans["space"] == space]
-        ari = scores.query("algorithm == 'kmeans' and space == @space and metric == 'ari'")["value"].iloc[0]
-        plot_confusion(
-            ax, group["style"].to_numpy(), group["cluster"].to_numpy(), f"k-means in {space} space (ARI {number(ari)})"
-        )
-    for ax in axes[1, len(spaces) : 2]:
-        ax.remove()
-    plot_scores(axes[1, 2], scores)
-    fig.suptitle(
-        f"{model_label(model)}: latent space ({shape['n_images']} images, {shape['latent_dim']} dimensions)",
-        fontweight="bold",
-    )
-    fig.tight_layout()
-    return fig
+from stylepath.figures.analysis_summary import plot_pca_grid, plot_score_heatmaps, plot_spectra, plot_sphericity
+from stylepath.figures.diagnostics import diagnostics_figure
+from stylepath.figures.latent_space import plot_model
+from stylepath.io import StylepathError, read_json, save_figure
 
 
 def add_arguments(parser):
-    parser.add_argument("--model", required=True)
-    parser.add_argument("--shape", required=True, help="analysis/<model>/shape.json")
-    parser.add_argument("--projections", required=True, help="analysis/<model>/pca_projections.parquet")
-    parser.add_argument("--scores", required=True, help="analysis/<model>/clustering_scores.parquet")
-    parser.add_argument("--labels", required=True, help="analysis/<model>/cluster_labels.parquet")
-    parser.add_argument("--out", required=True, help="out: PNG")
+    parser.add_argument("--shapes", nargs="+", required=True, help="analysis/<chain>/shape.json of every run")
+    parser.add_argument("--projections", nargs="+", required=True, help="pca_projections.parquet, same order")
+    parser.add_argument("--scores", nargs="+", required=True, help="clustering_scores.parquet, same order")
+    parser.add_argument("--labels", nargs="+", required=True, help="cluster_labels.parquet, same order")
+    parser.add_argument("--diagnostics", nargs="+", required=True, help="diagnostics.json, same order")
+    parser.add_argument("--chains-out", required=True, help="out: folder for <model>_seed<replicate>.png")
+    parser.add_argument("--spectra", required=True, help="out: PNG of the spectra")
+    parser.add_argument("--sphericity", required=True, help="out: PNG of the sphericity measures")
+    parser.add_argument("--heatmap", required=True, help="out: PNG of the score heatmaps")
+    parser.add_argument("--pca-grid", required=True, help="out: PNG of the PCA scatter per model")
+    parser.add_argument("--diagnostics-out", required=True, help="out: PNG of the diagnostics")
 
 
 def main(args):
     figures = args.settings["figures"]
-    fig = plot_model(
-        args.model,
-        read_json(args.shape),
-        pd.read_parquet(args.projections),
-        pd.read_parquet(args.scores),
-        pd.read_parquet(args.labels),
-        figures["palette"],
-    )
-    save_figure(fig, args.out, dpi=figures["dpi"])
+    palette, dpi = figures["palette"], figures["dpi"]
+    if not len(args.shapes) == len(args.projections) == len(args.scores) == len(args.labels):
+        raise StylepathError("give one --projections, --scores and --labels file per --shapes file, in the same order")
+    shapes = [read_json(path) for path in args.shapes]
+    projections = [pd.read_parquet(path) for path in args.projections]
+    scores = [pd.read_parquet(path) for path in args.scores]
+    out = Path(args.chains_out)
+    out.mkdir(parents=True, exist_ok=True)
+    for shape, projection, score, labels in zip(shapes, projections, scores, args.labels):
+        fig = plot_model(shape, projection, score, pd.read_parquet(labels), palette)
+        save_figure(fig, out / f"{shape['model']}_seed{shape['replicate']}.png", dpi)
+    all_scores = pd.concat(scores, ignore_index=True)
+    save_figure(plot_spectra(shapes, palette), args.spectra, dpi)
+    save_figure(plot_sphericity(shapes, palette), args.sphericity, dpi)
+    save_figure(plot_score_heatmaps(all_scores), args.heatmap, dpi)
+    save_figure(plot_pca_grid(shapes, projections, palette), args.pca_grid, dpi)
+    save_figure(diagnostics_figure([read_json(path) for path in args.diagnostics]), args.diagnostics_out, dpi)

@@ -32,6 +32,12 @@ def model_colours(palette: str) -> dict:
     return dict(zip(names, sns.color_palette(palette, len(names))))
 
 
+def replicate_colours(replicates, palette: str) -> dict:
+    """Colour per replicate (training seed), in ascending order of the seeds."""
+    replicates = sorted(set(int(r) for r in replicates))
+    return dict(zip(replicates, sns.color_palette(palette, len(replicates))))
+
+
 def model_order(models) -> list[str]:
     """`models` in the schema's order (unknown names last, alphabetically)."""
     names = model_names()

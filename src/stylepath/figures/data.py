@@ -6,16 +6,16 @@ colour statistics and texture statistics predict the style (`stylepath.data.sepa
         --report report.json --out data.png
 
 settings = {"figures": {"dpi", "palette", ...}, "seed": int}. The accuracies are read from
-the report's "separability" block ({"colour": float, "texture": float}) when it has one.
+the report's "separability" block ({"colour": float, "texture": float}, written by prepare-data).
 """
 
 import math
 
 import numpy as np
 
+from stylepath.data.prepared import read_prepared
 from stylepath.figures.common import new_figure, style_colours
 from stylepath.io import read_json, save_figure
-from stylepath.models.inputs import load_images
 
 COLUMNS = 8  # images per row of a style's block
 
@@ -78,13 +78,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--images", required=True, help="images.npy (uint8 N x H x W x 3)")
     parser.add_argument("--metadata", required=True, help="metadata.parquet (image_id, style, split)")
     parser.add_argument("--report", required=True, help="report.json of prepare-data (its separability block, if any)")
-    parser.add_argument("--per-style", type=int, default=16, help="images per style (default 16)")
     parser.add_argument("--out", required=True, help="figure (.png)")
 
 
 def main(args) -> None:
     figures = args.settings["figures"]
-    images, metadata = load_images(args.images, args.metadata)
-    accuracies = read_json(args.report).get("separability")  # absent in reports without one
-    fig = contact_sheet(images, metadata, args.per_style, args.settings["seed"], figures["palette"], accuracies)
+    images, metadata = read_prepared(args.images, args.metadata)
+    accuracies = read_json(args.report)["separability"]
+    per_style = figures["contact_sheet_per_style"]
+    fig = contact_sheet(images, metadata, per_style, args.settings["seed"], figures["palette"], accuracies)
     save_figure(fig, args.out, dpi=figures["dpi"])

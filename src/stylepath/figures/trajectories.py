@@ -1,6 +1,7 @@
-"""`stylepath plot-trajectories`: one model's style-loss curves, patterns and walk strips.
+"""`stylepath plot-trajectories`: each training run's style-loss curves, patterns and walk strips,
+and the patterns of all runs side by side (patterns_summary.py).
 
-Two figures:
+Two figures per run:
     curves  mean total loss per criterion (raw, log scale; relative to each walk's mean),
             mean relative loss per VGG19 layer, cross-dissolve index per pattern
     strips  `figures.n_strips` walks, their decoded images above their style-loss curve
@@ -11,153 +12,47 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
-from stylepath.config import model_label
-from stylepath.figures.common import new_figure
+from stylepath.figures.patterns_summary import summary_figure
+from stylepath.figures.walks import curves_figure, strips_figure
 from stylepath.io import StylepathError, save_figure
-from stylepath.pairs import CRITERIA
-from stylepath.patterns import PATTERNS
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--model", required=True, help="model name (ae, vae, beta_vae, aae, tvae)")
-    parser.add_argument("--style-loss", required=True, help="style-loss table (Parquet)")
-    parser.add_argument("--info", required=True, help="style-loss weights and settings (JSON)")
-    parser.add_argument("--walks", required=True, help="pattern per walk (Parquet)")
-    parser.add_argument("--curves", required=True, help="mean curves (Parquet)")
-    parser.add_argument("--images", required=True, help="decoded walk images (.npy)")
-    parser.add_argument("--index", required=True, help="index of the walk images (Parquet)")
-    parser.add_argument("--curves-out", required=True, help="curves figure (.png)")
-    parser.add_argument("--strips-out", required=True, help="strips figure (.png)")
-
-
-def pattern_colours(palette: str) -> dict:
-    """Colour per pattern, fixed by PATTERNS (the same in every figure)."""
-    return dict(zip(PATTERNS, sns.color_palette(palette, 8)[5:8]))
-
-
-def criterion_colours(palette: str) -> dict:
-    """Colour per pair criterion (plus 'all' in black), fixed by pairs.CRITERIA."""
-    return {"all": "black", **dict(zip(CRITERIA, sns.color_palette(palette, len(CRITERIA))))}
-
-
-def weights_caption(info: dict) -> str:
-    """A line naming the VGG19 weights, and a second with the warning random weights need."""
-    text = f"VGG19 weights {info['weights_id']}"
-    return f"{text}\n{info['note']}" if info.get("note") else text
-
-
-def plot_band(ax, curve: pd.DataFrame, colour, label: str) -> None:
-    """Mean line with its confidence band (rows: t_mid, mean, ci_low, ci_high)."""
-    ax.plot(curve["t_mid"], curve["mean"], marker="o", markersize=3, color=colour, label=label)
-    ax.fill_between(curve["t_mid"], curve["ci_low"], curve["ci_high"], color=colour, alpha=0.2, linewidth=0)
-
-
-def curves_figure(curves, walks, model, info, palette):
-    """2 x 2 panels: raw and relative total per criterion, relative per layer, CDI per pattern."""
-    fig, axes = new_figure(2, 2, width=4.6, height=3.4)
-    colours = criterion_colours(palette)
-    total = curves[curves["quantity"] == "total"]
-    for criterion, curve in total[total["scale"] == "raw"].groupby("criterion", sort=False):
-        axes[0, 0].plot(curve["t_mid"], curve["mean"], marker="o", markersize=3, color=colours.get(criterion, "grey"))
-    for criterion, curve in total[total["scale"] == "relative"].groupby("criterion", sort=False):
-        plot_band(axes[0, 1], curve, colours.get(criterion, "grey"), f"{criterion} (n={int(curve['n'].max())})")
-    for ax in axes[0]:
-        ax.set_xlabel("position on the walk t (midpoint of each step)")
-    axes[0, 0].set_yscale("log")
-    axes[0, 0].set_ylabel("style loss between consecutive images")
-    axes[0, 0].set_title("mean style loss per criterion (log scale)")
-    axes[0, 1].set_ylabel("style loss / the walk's mean")
-    axes[0, 1].set_title("mean curve shape, t confidence band")
-    axes[0, 1].legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
-
-    layers = curves[(curves["quantity"] != "total") & (curves["criterion"] == "all") & (curves["scale"] == "relative")]
-    n_layers = max(1, layers["quantity"].nunique())
-    layer_colours = sns.color_palette("viridis", n_layers + 1)[:n_layers]  # no pale yellow
-    for colour, (layer, curve) in zip(layer_colours, layers.groupby("quantity", sort=False)):
-        plot_band(axes[1, 0], curve, colour, layer)
-    axes[1, 0].set_xlabel("position on the walk t")
-    axes[1, 0].set_ylabel("layer loss / the walk's mean")
-    axes[1, 0].set_title("shape per VGG19 layer (all walks)")
-    axes[1, 0].legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
-
-    ax = axes[1, 1]
-    order = [p for p in PATTERNS if (walks["pattern"] == p).any()]
-    labels = [f"{p}\n(n={int((walks['pattern'] == p).sum())})" for p in order]
-    sns.boxplot(walks, x="pattern", y="cross_dissolve_index", order=order, ax=ax, color="white", fliersize=0)
-    sns.stripplot(
-        walks, x="pattern", y="cross_dissolve_index", order=order, hue="pattern",
-        palette=pattern_colours(palette), ax=ax, size=4, jitter=0.2, legend=False,
-    )  # fmt: skip
-    ax.set_xticks(range(len(order)), labels)
-    ax.set_ylim(-0.03, 1.03)
-    ax.set_xlabel("curve pattern")
-    ax.set_ylabel("cross-dissolve index (1 = pure blend)")
-    ax.set_title("cross-dissolve per pattern")
-    fig.suptitle(f"{model_label(model)}: style loss along the walks\n{weights_caption(info)}", fontsize=9)
-    fig.tight_layout()
-    return fig
-
-
-def choose_strips(walks: pd.DataFrame, n: int) -> pd.DataFrame:
-    """n walks, taking the patterns in turn (horseshoe, wave, other), each by pair_id."""
-    queues = {p: walks[walks["pattern"] == p].sort_values("pair_id") for p in PATTERNS}
-    chosen = []
-    for k in range(len(walks)):
-        for pattern in PATTERNS:
-            if len(chosen) < n and k < len(queues[pattern]):
-                chosen.append(queues[pattern].iloc[k])
-    return pd.DataFrame(chosen)
-
-
-def strips_figure(losses, walks, images, index, model, info, n_strips, palette):
-    """Per chosen walk: its decoded images in a row (image k centred at t_k), and under them
-    its total style loss at the midpoints, i.e. between the two images it compares."""
-    chosen = choose_strips(walks, n_strips)
-    steps = int(index.groupby("pair_id").size().max())
-    half_step = 0.5 / (steps - 1)
-    width = max(6.0, 1.0 * steps)
-    image_height, curve_height = 0.85 * width / steps, 1.1  # images about square
-    per_walk = image_height + curve_height + 0.8  # + the walk's title, ticks and spacing
-    fig, axes = new_figure(
-        2 * len(chosen), 1, width=width, height=(len(chosen) * per_walk + 0.8) / (2 * len(chosen)),
-        gridspec_kw={"height_ratios": [image_height, curve_height] * len(chosen)},
-    )  # fmt: skip
-    colours = pattern_colours(palette)
-    for k, walk in enumerate(chosen.itertuples()):
-        frames = index[index["pair_id"] == walk.pair_id].sort_values("step")
-        strip = np.concatenate(list(images[frames["row"].to_numpy()]), axis=1)
-        top, bottom = axes[2 * k, 0], axes[2 * k + 1, 0]
-        top.imshow(strip, interpolation="nearest", extent=(-half_step, 1 + half_step, 0, 1), aspect="auto")
-        top.set_axis_off()
-        top.set_title(
-            f"walk {walk.pair_id} ({walk.criterion}): {walk.pattern}, bend {walk.bend:+.2f}, "
-            f"arm {walk.arm:.2f}, R² {walk.r2:.2f}, turns {walk.turns}, CDI {walk.cross_dissolve_index:.2f}",
-            fontsize=8,
-        )
-        curve = losses[losses["pair_id"] == walk.pair_id].sort_values("step")
-        bottom.plot((curve["t_from"] + curve["t_to"]) / 2, curve["total"], marker="o", color=colours[walk.pattern])
-        bottom.set_xlim(-half_step, 1 + half_step)
-        bottom.set_ylabel("style loss", fontsize=7)
-        bottom.tick_params(labelsize=7)
-    axes[-1, 0].set_xlabel("position on the walk t (each loss sits between the two images it compares)")
-    fig.suptitle(f"{model_label(model)}: walks and their style loss\n{weights_caption(info)}", fontsize=8)
-    fig.tight_layout()
-    return fig
+    parser.add_argument("--style-losses", nargs="+", required=True, help="style_loss/<chain>.parquet of every run")
+    parser.add_argument("--infos", nargs="+", required=True, help="style_loss/<chain>.json, same order")
+    parser.add_argument("--walks", nargs="+", required=True, help="patterns/<chain>/walks.parquet, same order")
+    parser.add_argument("--curves", nargs="+", required=True, help="patterns/<chain>/curves.parquet, same order")
+    parser.add_argument("--images", nargs="+", required=True, help="trajectories/<chain>/images.npy, same order")
+    parser.add_argument("--indexes", nargs="+", required=True, help="trajectories/<chain>/index.parquet, same order")
+    parser.add_argument("--summary", required=True, help="patterns/summary.parquet")
+    parser.add_argument("--curves-out", required=True, help="out: folder for <model>_seed<replicate>.png")
+    parser.add_argument("--strips-out", required=True, help="out: folder for <model>_seed<replicate>.png")
+    parser.add_argument("--summary-out", required=True, help="out: PNG of the patterns across models")
 
 
 def main(args) -> None:
     figures = args.settings["figures"]
     palette, dpi = figures["palette"], figures["dpi"]
-    losses = pd.read_parquet(args.style_loss)
-    walks = pd.read_parquet(args.walks)
-    curves = pd.read_parquet(args.curves)
-    index = pd.read_parquet(args.index)
-    images = np.load(args.images, mmap_mode="r")
-    info = json.loads(Path(args.info).read_text())
-    if walks.empty or curves.empty:
-        raise StylepathError(f"{args.walks} or {args.curves} is empty; re-run `stylepath patterns`")
-    save_figure(curves_figure(curves, walks, args.model, info, palette), args.curves_out, dpi)
-    n_strips = figures["n_strips"]
-    save_figure(strips_figure(losses, walks, images, index, args.model, info, n_strips, palette), args.strips_out, dpi)
+    runs = list(zip(args.style_losses, args.infos, args.walks, args.curves, args.images, args.indexes))
+    if len(runs) != len(args.style_losses) or len({len(a) for a in (args.infos, args.walks, args.images)}) != 1:
+        raise StylepathError("give one file of each kind per training run, in the same order")
+    curves_out, strips_out = Path(args.curves_out), Path(args.strips_out)
+    curves_out.mkdir(parents=True, exist_ok=True)
+    strips_out.mkdir(parents=True, exist_ok=True)
+    all_walks, all_curves = [], []
+    for loss_path, info_path, walks_path, curves_path, images_path, index_path in runs:
+        losses, walks, curves = map(pd.read_parquet, (loss_path, walks_path, curves_path))
+        if walks.empty or curves.empty:
+            raise StylepathError(f"{walks_path} or {curves_path} is empty; re-run `stylepath patterns`")
+        info = json.loads(Path(info_path).read_text())
+        name = f"{info['model']}_seed{info['replicate']}.png"
+        images, index = np.load(images_path, mmap_mode="r"), pd.read_parquet(index_path)
+        save_figure(curves_figure(curves, walks, info, palette), curves_out / name, dpi)
+        strips = strips_figure(losses, walks, images, index, info, figures["n_strips"], palette)
+        save_figure(strips, strips_out / name, dpi)
+        all_walks.append(walks)
+        all_curves.append(curves)
+    summary = pd.read_parquet(args.summary)
+    fig = summary_figure(summary, pd.concat(all_walks, ignore_index=True), pd.concat(all_curves), palette)
+    save_figure(fig, args.summary_out, dpi)

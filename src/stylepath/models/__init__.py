@@ -29,14 +29,17 @@ def model_class(name: str) -> type[Autoencoder]:
 
 def build_model(name: str, settings: dict, image_size: int) -> Autoencoder:
     """A freshly initialised model `name` (from torch's global generator); `settings` are its
-    training settings (training.shared merged with training.<name>, schema defaults filled in)."""
+    training settings (training.shared merged with training.<name>, schema defaults filled in),
+    kept as `model.settings`."""
     try:
-        return model_class(name).from_settings(settings, int(image_size))
+        model = model_class(name).from_settings(settings, int(image_size))
     except KeyError as error:
         raise StylepathError(
             f"settings for {name} lack {error}: pass training.shared merged with training.{name}, "
             "defaults filled in (stylepath.config.model_settings)"
         ) from error
+    model.settings = dict(settings)
+    return model
 
 
 def save_model(model: Autoencoder, settings: dict, path) -> None:

@@ -43,6 +43,7 @@ class AAE(Autoencoder):
 
     name = "aae"
     variational = False
+    prior = True
 
     def __init__(self, image_size: int, latent_dim: int, disc_hidden: list[int], disc_lr: float):
         super().__init__(image_size, latent_dim)

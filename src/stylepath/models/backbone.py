@@ -86,7 +86,8 @@ class Autoencoder(nn.Module):
     """
 
     name = "ae"
-    variational = False
+    variational = False  # encode returns a posterior (mean, log-variance), not a code
+    prior = False  # the objective pulls the codes (or the aggregate posterior) towards N(0, I)
 
     def __init__(self, image_size: int, latent_dim: int):
         super().__init__()

@@ -25,6 +25,7 @@ class VAE(Autoencoder):
 
     name = "vae"
     variational = True
+    prior = True
     beta = 1.0
 
     def sample(self, mu, logvar):

@@ -1,0 +1,351 @@
+"""Did a model become what its objective asks for? Diagnostics of one training run, and a verdict.
+
+A comparison of latent spaces means something only if each model reached its objective, so the
+analysis stage checks every training run from its latent table and training history before any
+result is read. What is checked depends on the objective, which the latent table records (the
+model's `variational` and `prior` flags, and its settings):
+
+every model    reconstruction: the mean validation MSE per pixel over that of a trivial baseline,
+               each image replaced by its mean colour: recon_ratio <= max_recon_ratio.
+prior          the objective pulls the codes towards N(0, I) (aae, vae, beta_vae, tvae). The
+               sample that should look like the prior: the codes of a deterministic encoder; for
+               a variational one, one draw z ~ q(z|x) per image (the aggregate posterior, which
+               the KL term pulls towards the prior; the posterior means themselves shrink towards
+               0 and are reported beside it). Every dimension's mean within +-max_abs_mean and
+               variance within variance_range; sphericity >= min_sphericity (shown with the
+               1st-99th percentile band of as many N(0, I) draws); an MMD two-sample test against
+               N(0, I) draws that does not reject at mmd_alpha.
+variational    active units (Burda et al. 2015: dimension d is active when the variance over
+               images of E[z_d | x] exceeds active_unit_threshold) >= 1; the KL per dimension.
+discriminator  (the AAE) a discriminator of the model's own architecture trained afresh on the
+               final codes against prior draws, scored on held-out codes and draws: accuracy <=
+               max_discriminator_accuracy (about 0.5 when the codes match the prior). The
+               accuracy logged during training is no such evidence: it is measured against a
+               discriminator that the encoder has just learnt to fool.
+triplet term   (the TVAE) the share of validation triplets (anchor, a positive of its style, a
+               negative of another) whose distances meet the margin, on its posterior means, must
+               exceed the same share on the VAE's means (same replicate, same triplets) by
+               min_triplet_gain: the triplet term must make a difference.
+
+MMD: the unbiased estimate of MMD^2 with the inverse multiquadratic kernel
+k(x, y) = sum_s C_s / (C_s + ||x - y||^2), C_s = 2 d s for s in MMD_SCALES (the prior's variance
+is 1; the kernel of WAE, Tolstikhin et al. 2018), between at most max_samples codes and as many
+prior draws; p = (1 + #{MMD^2 of a random relabelling >= observed}) / (1 + mmd_permutations).
+
+Verdict: "reached its objective" when every check passes, else "did not converge: " and, per
+failed check, the statistic, its value, the expected range and what to change.
+"""
+
+import numpy as np
+
+from stylepath.io import StylepathError
+
+MMD_SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
+BAND_QUANTILES = (0.01, 0.99)
+DISCRIMINATOR_STEPS = 500
+DISCRIMINATOR_BATCH = 128
+HELD_OUT_FRACTION = 0.25
+
+
+# ----------------------------------------------------------------------------- the prior
+
+
+def prior_sample(z, logvar, seed: int) -> np.ndarray:
+    """What should look like N(0, I): the codes z (N x D), or for a variational model one draw
+    z + exp(logvar / 2) * eps per image (the aggregate posterior), eps from `seed`."""
+    if logvar is None:
+        return z
+    return z + np.exp(logvar / 2) * np.random.default_rng([seed, 1]).standard_normal(z.shape)
+
+
+def sphericity_band(n: int, d: int, draws: int, seed: int) -> tuple[float, float]:
+    """1st and 99th percentile of the sphericity of n draws of N(0, I_d): the covariance of such
+    a sample is Wishart(d, n - 1) / (n - 1), and sphericity does not depend on the scale."""
+    from scipy import stats
+
+    from stylepath.shape import log_mauchly_w
+
+    wisharts = stats.wishart(df=n - 1, scale=np.eye(d)).rvs(size=draws, random_state=seed).reshape(draws, d, d)
+    values = [np.exp(log_mauchly_w(np.linalg.eigvalsh(w)) / d) for w in wisharts]
+    low, high = np.quantile(values, BAND_QUANTILES)
+    return float(low), float(high)
+
+
+def imq_kernel(x, y) -> np.ndarray:
+    """Inverse multiquadratic kernel matrix between rows of x (N x D) and y (M x D), summed over
+    the scales C_s = 2 D s, s in MMD_SCALES."""
+    squared = (x**2).sum(1)[:, None] + (y**2).sum(1)[None, :] - 2 * x @ y.T
+    squared = np.maximum(squared, 0.0)
+    return sum(c / (c + squared) for c in (2 * x.shape[1] * s for s in MMD_SCALES))
+
+
+def mmd_statistics(kernel, labels) -> np.ndarray:
+    """Unbiased MMD^2 between the two groups of each column of `labels` (2n x P booleans, n True
+    per column) given the pooled kernel matrix (2n x 2n); shape (P,)."""
+    u = labels.astype(np.float64)
+    v = 1.0 - u
+    n = u[:, 0].sum()
+    diagonal = np.diag(kernel)[:, None]
+    within_x = ((kernel @ u) * u).sum(0) - (diagonal * u).sum(0)
+    within_y = ((kernel @ v) * v).sum(0) - (diagonal * v).sum(0)
+    between = ((kernel @ v) * u).sum(0)
+    return within_x / (n * (n - 1)) + within_y / (n * (n - 1)) - 2 * between / (n * n)
+
+
+def mmd2_to_prior(codes, seed: int) -> float:
+    """Unbiased MMD^2 between codes (n x D) and n draws of N(0, I) (0 in expectation when they match)."""
+    pooled = np.concatenate([codes, np.random.default_rng([seed, 2]).standard_normal(codes.shape)])
+    labels = np.zeros((len(pooled), 1), bool)
+    labels[: len(codes)] = True
+    return float(mmd_statistics(imq_kernel(pooled, pooled), labels)[0])
+
+
+def mmd_test(codes, permutations: int, seed: int) -> dict:
+    """MMD two-sample test of codes (n x D) against n draws of N(0, I): mmd2, p_value, n."""
+    rng = np.random.default_rng([seed, 2])
+    n = len(codes)
+    pooled = np.concatenate([codes, rng.standard_normal(codes.shape)])
+    kernel = imq_kernel(pooled, pooled)
+    observed = np.zeros((2 * n, 1), bool)
+    observed[:n] = True
+    shuffled = np.stack([rng.permutation(2 * n) < n for _ in range(permutations)], axis=1)
+    mmd2 = mmd_statistics(kernel, observed)[0]
+    null = mmd_statistics(kernel, shuffled)
+    return {"mmd2": float(mmd2), "p_value": float((1 + np.sum(null >= mmd2)) / (1 + permutations)), "n": n}
+
+
+def subsample(x, max_rows: int, seed: int) -> np.ndarray:
+    """At most max_rows rows of x, chosen at random with `seed` (all of them, in order, if fewer)."""
+    if len(x) <= max_rows:
+        return x
+    return x[np.sort(np.random.default_rng([seed, 3]).choice(len(x), max_rows, replace=False))]
+
+
+def prior_match(sample, settings: dict, seed: int) -> dict:
+    """Per-dimension mean and variance, sphericity with its N(0, I) band, and the MMD test of a
+    prior sample (N x D) against N(0, I)."""
+    from stylepath.shape import sphericity
+
+    n, d = sample.shape
+    low, high = sphericity_band(n, d, settings["sphericity_band_draws"], seed)
+    mmd = mmd_test(subsample(sample, settings["max_samples"], seed), settings["mmd_permutations"], seed)
+    return {
+        "mean": sample.mean(0).tolist(),
+        "variance": sample.var(0, ddof=1).tolist(),
+        "max_abs_mean": float(np.abs(sample.mean(0)).max()),
+        "min_variance": float(sample.var(0, ddof=1).min()),
+        "max_variance": float(sample.var(0, ddof=1).max()),
+        "sphericity": sphericity(sample),
+        "sphericity_band": [low, high],
+        "mmd2": mmd["mmd2"],
+        "mmd_p": mmd["p_value"],
+        "mmd_n": mmd["n"],
+    }
+
+
+# ----------------------------------------------------------------------------- variational
+
+
+def active_units(mu, threshold: float) -> dict:
+    """Burda et al. (2015): dimension d is active when Var_x(E[z_d | x]) > threshold."""
+    variances = mu.var(0, ddof=1)
+    return {"count": int((variances > threshold).sum()), "variance_of_means": variances.tolist()}
+
+
+def kl_per_dimension(mu, logvar) -> list[float]:
+    """Mean over images of KL(N(mu_d, exp(logvar_d)) || N(0, 1)) per dimension, in nats."""
+    return (-0.5 * (1 + logvar - mu**2 - np.exp(logvar))).mean(0).tolist()
+
+
+# ----------------------------------------------------------------------------- discriminator
+
+
+def fresh_discriminator_accuracy(codes, hidden: list[int], seed: int) -> dict:
+    """Accuracy of a discriminator (the AAE's MLP, `hidden` widths) trained afresh to tell codes
+    from N(0, I) draws, on held-out codes and draws (half each); about 0.5 when they match."""
+    import torch
+    import torch.nn.functional as F
+
+    from stylepath.models.aae import Discriminator
+
+    rng = np.random.default_rng([seed, 4])
+    order = rng.permutation(len(codes))
+    n_test = max(1, int(HELD_OUT_FRACTION * len(codes)))
+    test, train = codes[order[:n_test]], codes[order[n_test:]]
+    x = torch.tensor(np.concatenate([rng.standard_normal(train.shape), train]), dtype=torch.float32)
+    y = torch.cat([torch.ones(len(train)), torch.zeros(len(train))])
+    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
+    discriminator = Discriminator(codes.shape[1], hidden)
+    optimiser = torch.optim.Adam(discriminator.parameters(), lr=1e-3, betas=(0.5, 0.999))
+    for _ in range(DISCRIMINATOR_STEPS):
+        batch = torch.randint(len(x), (DISCRIMINATOR_BATCH,), generator=generator)
+        optimiser.zero_grad(set_to_none=True)
+        F.binary_cross_entropy_with_logits(discriminator(x[batch]), y[batch]).backward()
+        optimiser.step()
+    with torch.no_grad():
+        prior_right = (discriminator(torch.tensor(rng.standard_normal(test.shape), dtype=torch.float32)) > 0).float()
+        codes_right = (discriminator(torch.tensor(test, dtype=torch.float32)) < 0).float()
+    accuracy = (prior_right.mean() + codes_right.mean()).item() / 2
+    return {"accuracy": accuracy, "n_train": len(train), "n_held_out": n_test, "steps": DISCRIMINATOR_STEPS}
+
+
+# ----------------------------------------------------------------------------- triplets
+
+
+def triplet_margin_share(mu, styles, margin: float, distance: str, n_triplets: int, seed: int) -> float:
+    """Share of random triplets (anchor, a positive of its style, a negative of another style)
+    among the rows of mu (N x D) with d(a, n) - d(a, p) >= margin; d = L1 or L2. The same seed
+    draws the same triplets for another model's means of the same images."""
+    rng = np.random.default_rng([seed, 5])
+    styles = np.asarray(styles)
+    anchors = rng.integers(len(mu), size=n_triplets)
+    positives, negatives = np.empty(n_triplets, int), np.empty(n_triplets, int)
+    for style in np.unique(styles):
+        chosen = np.flatnonzero(styles[anchors] == style)
+        same, other = np.flatnonzero(styles == style), np.flatnonzero(styles != style)
+        positives[chosen] = same[rng.integers(len(same), size=len(chosen))]
+        negatives[chosen] = other[rng.integers(len(other), size=len(chosen))]
+    valid = positives != anchors  # a positive is another image of the anchor's style
+    order = {"l1": 1, "l2": 2}[distance]
+    d_ap = np.linalg.norm(mu[anchors] - mu[positives], ord=order, axis=1)
+    d_an = np.linalg.norm(mu[anchors] - mu[negatives], ord=order, axis=1)
+    return float(np.mean((d_an - d_ap >= margin)[valid]))
+
+
+# ----------------------------------------------------------------------------- checks and verdict
+
+
+def check(name: str, value: float, low: float | None, high: float | None, fix: str) -> dict:
+    """One check: passed when low <= value <= high (a None bound is open)."""
+    passed = (low is None or value >= low) and (high is None or value <= high)
+    if low is not None and high is not None:
+        expected = f"in [{low:g}, {high:g}]"
+    else:
+        expected = f">= {low:g}" if low is not None else f"<= {high:g}"
+    return {
+        "statistic": name,
+        "value": float(value),
+        "low": low,
+        "high": high,
+        "expected": expected,
+        "passed": bool(passed),
+        "fix": fix,
+    }
+
+
+def verdict(checks: list[dict]) -> str:
+    """'reached its objective', or 'did not converge: ' with the failed checks (statistic = value,
+    expected range), each group that shares a fix followed by ' - ' and the fix."""
+    failed = [c for c in checks if not c["passed"]]
+    if not failed:
+        return "reached its objective"
+    by_fix = {}
+    for c in failed:
+        by_fix.setdefault(c["fix"], []).append(f"{c['statistic']} = {c['value']:.3g} (expected {c['expected']})")
+    return "did not converge: " + "; ".join(f"{', '.join(found)} - {fix}" for fix, found in by_fix.items())
+
+
+def history_notes(history) -> dict:
+    """From the training history (a DataFrame): the final validation MSE, how much it fell over
+    the last fifth of the epochs (a large fall: more epochs would help) and, for the AAE, the
+    discriminator accuracy logged in the last epoch (no evidence of a prior match)."""
+    last = history.iloc[-1]
+    earlier = history.iloc[max(0, int(len(history) * 0.8) - 1)]
+    notes = {"epochs": int(last["epoch"]), "final_val_recon_mse": float(last["val_recon_mse"])}
+    notes["val_recon_fall_last_fifth"] = float(1 - last["val_recon_mse"] / earlier["val_recon_mse"])
+    if "disc_accuracy" in history:
+        notes["logged_disc_accuracy"] = float(last["disc_accuracy"])
+    return notes
+
+
+def diagnose(meta, z, logvar, info: dict, history, reference, settings: dict, seed: int) -> dict:
+    """Diagnostics and verdict of one training run.
+
+    meta: image_id, style, split, recon_mse, mean_colour_mse per image; z, logvar: N x D
+    (logvar None for deterministic models); info: the latent table's record of the model
+    (model, variational, prior, settings); history: the training history; reference: the VAE's
+    posterior means of the same images (N x D) for a model with a triplet term, else None;
+    settings: analysis.diagnostics.
+    """
+    model, own = info["model"], info["settings"]
+    if 1 / (1 + settings["mmd_permutations"]) >= settings["mmd_alpha"]:
+        raise StylepathError(
+            f"analysis.diagnostics.mmd_permutations = {settings['mmd_permutations']} cannot give a p-value below "
+            f"mmd_alpha = {settings['mmd_alpha']}; use at least {int(1 / settings['mmd_alpha'])} permutations"
+        )
+    val = (meta["split"] == "val").to_numpy()
+    result = {"model": model, "training_seed": own["seed"], "n_images": len(z), "n_val": int(val.sum())}
+    recon = float(meta["recon_mse"][val].mean() / meta["mean_colour_mse"][val].mean())
+    result["reconstruction"] = {
+        "val_recon_mse": float(meta["recon_mse"][val].mean()),
+        "val_mean_colour_mse": float(meta["mean_colour_mse"][val].mean()),
+        "recon_ratio": recon,
+    }
+    checks = [
+        check(
+            "recon_ratio", recon, None, settings["max_recon_ratio"],
+            f"train longer (training.{model}.epochs) or with a larger learning rate (training.{model}.lr)",
+        )
+    ]  # fmt: skip
+    if info["prior"]:
+        sample = prior_sample(z, logvar, seed)
+        match = prior_match(sample, settings, seed)
+        match["sample"] = "aggregate posterior (one z ~ q(z|x) per image)" if logvar is not None else "codes"
+        result["prior"] = match
+        if logvar is not None:
+            result["posterior_means"] = prior_match(z, settings, seed)
+        fix = f"train longer (training.{model}.epochs)" + (
+            "; balance the regularisation (training.aae.disc_lr, disc_steps; see docs/models.md)"
+            if "disc_hidden" in own
+            else "; a larger KL weight pulls the aggregate posterior closer to the prior"
+        )
+        low, high = settings["variance_range"]
+        checks += [
+            check("max |mean|", match["max_abs_mean"], None, settings["max_abs_mean"], fix),
+            check("min variance", match["min_variance"], low, None, fix),
+            check("max variance", match["max_variance"], None, high, fix),
+            check("sphericity", match["sphericity"], settings["min_sphericity"], None, fix),
+            check("MMD p-value", match["mmd_p"], settings["mmd_alpha"], None, fix),
+        ]
+    if logvar is not None:
+        units = active_units(z, settings["active_unit_threshold"])
+        result["active_units"] = units
+        result["kl_per_dimension"] = kl_per_dimension(z, logvar)
+        checks.append(
+            check(
+                "active units", units["count"], 1, None,
+                f"the posterior has collapsed: lower the KL weight or train longer (training.{model})",
+            )
+        )  # fmt: skip
+    if "disc_hidden" in own:
+        fresh = fresh_discriminator_accuracy(subsample(z, settings["max_samples"], seed), own["disc_hidden"], seed)
+        result["discriminator"] = fresh
+        checks.append(
+            check(
+                "fresh discriminator accuracy", fresh["accuracy"], None, settings["max_discriminator_accuracy"],
+                "the codes are told apart from the prior: train the AAE longer or balance its phases "
+                "(training.aae.disc_lr, disc_steps; see docs/models.md)",
+            )
+        )  # fmt: skip
+    if "triplet_margin" in own:
+        styles = meta["style"].to_numpy()[val]
+        args = (own["triplet_margin"], own["triplet_distance"], settings["n_triplets"], seed)
+        share = triplet_margin_share(z[val], styles, *args)
+        triplets = {"share_meeting_margin": share, "margin": own["triplet_margin"]}
+        if reference is not None:
+            triplets["vae_share_meeting_margin"] = triplet_margin_share(reference[val], styles, *args)
+            checks.append(
+                check(
+                    "triplet share gain over the VAE", share - triplets["vae_share_meeting_margin"],
+                    settings["min_triplet_gain"], None,
+                    f"raise training.{model}.triplet_weight or train longer",
+                )
+            )  # fmt: skip
+        result["triplets"] = triplets
+    if history is not None:
+        result["history"] = history_notes(history)
+    result["checks"] = checks
+    result["reached_objective"] = all(c["passed"] for c in checks)
+    result["verdict"] = verdict(checks)
+    return result
