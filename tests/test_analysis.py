@@ -208,6 +208,27 @@ def test_bootstrap_is_reproducible_for_a_seed_and_differs_for_another():
     assert (first["ci_high"] - first["ci_low"] > 0).all()
 
 
+@pytest.mark.parametrize("kind", ["informative", "random with noise", "one cluster", "styles = clusters"])
+def test_resampled_scores_equal_scikit_learn_on_every_resample(kind):
+    rng = np.random.default_rng(1)
+    styles = rng.choice(STYLES, 150)
+    codes = np.searchsorted(sorted(STYLES), styles)
+    clusters = {
+        "informative": np.where(rng.random(150) < 0.7, codes, rng.integers(0, 4, 150)),
+        "random with noise": rng.integers(-1, 5, 150),
+        "one cluster": np.zeros(150, int),
+        "styles = clusters": codes,
+    }[kind]
+    silhouettes = np.where(clusters >= 0, rng.uniform(-1, 1, 150), np.nan)
+    indices = analysis.bootstrap_indices(150, 60, seed=2)
+    names = analysis.metric_names("hdbscan")
+    together = analysis.resampled_scores(styles, clusters, silhouettes, indices, names)
+    for metric in names:
+        scores = [analysis.clustering_scores(styles[i], clusters[i], silhouettes[i], [metric]) for i in indices]
+        one_by_one = [score[metric] for score in scores]
+        np.testing.assert_allclose(together[metric], one_by_one, rtol=1e-10, atol=1e-12, err_msg=metric)
+
+
 def test_matched_crosstab_puts_the_best_match_on_the_diagonal():
     styles = np.repeat(["a", "b", "c"], 5)
     clusters = np.repeat([2, 0, 1], 5)

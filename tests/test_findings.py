@@ -9,6 +9,7 @@ from scipy import stats
 
 from stylepath import findings
 from stylepath.config import with_defaults
+from stylepath.patterns_summary import summarise
 from stylepath.run_summary import headline_table, replicate_table, to_html
 
 THRESHOLDS = with_defaults({})["findings"]
@@ -54,28 +55,27 @@ def analysis_rows(replicates=(0, 1), overrides=None):
     return pd.DataFrame(rows)
 
 
-def pattern_rows(replicates=(0, 1), horseshoes=None, r_wave=0.6, p_wave=0.001, eta2=0.3, p_eta=0.001):
-    """Rows of the patterns summary (criterion 'all') per model and the pooled 'all'."""
+def walk_rows(replicates=(0, 1), horseshoes=None, wave_cdi=0.9):
+    """20 walks per model and replicate: `horseshoes[model]` horseshoes (cross-dissolve index
+    about 0.2), then 4 waves (about `wave_cdi`), the rest other (about 0.5)."""
     horseshoes = horseshoes or {"aae": 8, "vae": 6, "ae": 1, "beta_vae": 1, "tvae": 2}
+    rng = np.random.default_rng(0)
     rows = []
     for replicate in replicates:
         for model in MODELS:
-            rows.append(
-                {"model": model, "replicate": replicate, "criterion": "all", "n_trajectories": 20,
-                 "share_horseshoe": horseshoes[model] / 20}
-            )  # fmt: skip
-        rows.append(
-            {"model": "all", "replicate": replicate, "criterion": "all", "n_trajectories": 100,
-             "share_horseshoe": sum(horseshoes.values()) / 100, "r_cdi_wave": r_wave, "p_cdi_wave": p_wave,
-             "eta2_cdi_pattern": eta2, "p_cdi_pattern": p_eta}
-        )  # fmt: skip
+            h = horseshoes[model]
+            patterns = ["horseshoe"] * h + ["wave"] * 4 + ["other"] * (16 - h)
+            centre = {"horseshoe": 0.2, "wave": wave_cdi, "other": 0.5}
+            cdi = [centre[p] + rng.normal(0, 0.05) for p in patterns]
+            rows += [{"model": model, "replicate": replicate, "pattern": p, "cross_dissolve_index": c}
+                     for p, c in zip(patterns, cdi)]  # fmt: skip
     return pd.DataFrame(rows)
 
 
-def table(analysis=None, patterns=None):
+def table(analysis=None, walks=None):
     result = findings.findings_table(
         analysis if analysis is not None else analysis_rows(),
-        patterns if patterns is not None else pattern_rows(),
+        walks if walks is not None else walk_rows(),
         THRESHOLDS,
     )
     return result.set_index(result["claim"].map({c.statement: c.key for c in findings.CLAIMS}))
@@ -86,13 +86,13 @@ def test_the_study_as_found_is_supported_claim_by_claim():
     assert (result["verdict"] == "supported").all(), result[["verdict", "note"]]
     aae = result.loc["aae_spherical"]
     assert (aae["holds_in"], aae["valid_replicates"], aae["mean"]) == (2, 2, pytest.approx(0.95))
-    assert result.loc["horseshoe_aae_vae", "mean"] == pytest.approx(14 / 18)
+    assert result.loc["horseshoe_aae_vae", "mean"] == pytest.approx((6 - 2) / 20)  # VAE 6/20 vs TVAE 2/20
     assert result.loc["aae_spherical", "criterion"] == "sphericity of the AAE's codes >= 0.85"
 
 
 def test_a_clear_contradiction():
     flat = {("aae", r): {"sphericity": 0.2} for r in (0, 1)}
-    result = table(analysis_rows(overrides=flat), pattern_rows(r_wave=-0.4))
+    result = table(analysis_rows(overrides=flat), walk_rows(wave_cdi=0.1))
     assert result.loc["aae_spherical", "verdict"] == "contradicted"
     assert result.loc["aae_spherical", "holds_in"] == 0
     assert result.loc["wave_cross_dissolve", "verdict"] == "contradicted"
@@ -107,38 +107,41 @@ def test_replicates_that_disagree_are_inconclusive():
     assert result.loc["others_not_grouped", "verdict"] == "supported"
 
 
-def test_a_significant_association_needs_its_p_value_and_strength():
-    weak = table(patterns=pattern_rows(eta2=0.05))
-    assert weak.loc["cross_dissolve_pattern", "verdict"] == "contradicted"
-    not_significant = table(patterns=pattern_rows(p_eta=0.2, p_wave=0.3))
-    assert not_significant.loc["cross_dissolve_pattern", "verdict"] == "contradicted"
-    assert not_significant.loc["wave_cross_dissolve", "verdict"] == "contradicted"
+def test_a_weak_association_is_no_strong_association():
+    same = table(walks=walk_rows().assign(cross_dissolve_index=0.5))
+    assert np.isnan(same.loc["cross_dissolve_pattern", "mean"])  # a constant index: no association to measure
+    weak = walk_rows()
+    weak["cross_dissolve_index"] = 0.5 + np.random.default_rng(1).normal(0, 0.2, len(weak))  # unrelated to pattern
+    result = table(walks=weak)
+    assert result.loc["cross_dissolve_pattern", "verdict"] == "contradicted"
+    assert result.loc["wave_cross_dissolve", "verdict"] in ("contradicted", "inconclusive")
 
 
 def test_replicates_where_a_model_missed_its_objective_are_left_out():
-    result = table(analysis_rows((0, 1, 2), {("aae", 2): {"reached_objective": False}}),
-                   pattern_rows(replicates=(0, 1, 2)))  # fmt: skip
+    result = table(analysis_rows((0, 1, 2), {("aae", 2): {"reached_objective": False}}), walk_rows((0, 1, 2)))
     row = result.loc["aae_spherical"]
     assert (row["verdict"], row["holds_in"], row["valid_replicates"], row["replicates"]) == ("supported", 2, 2, 3)
     assert row["note"] == "seed 2: aae did not reach its objective"
-    # the pooled trajectory claims need every model: seed 2 is left out there too
-    assert result.loc["wave_cross_dissolve", "valid_replicates"] == 2
+    # the claims about all walks pool the models that reached their objective: seed 2 still counts
+    assert result.loc["wave_cross_dissolve", "valid_replicates"] == 3
+    assert result.loc["horseshoe_aae_vae", "valid_replicates"] == 2
     # the TVAE's claims do not involve the AAE
     assert result.loc["tvae_grouped", "valid_replicates"] == 3
 
 
 def test_one_valid_replicate_is_not_enough():
-    single = table(analysis_rows(replicates=(0,)), pattern_rows(replicates=(0,)))
+    single = table(analysis_rows(replicates=(0,)), walk_rows(replicates=(0,)))
     assert (single["verdict"] == "inconclusive").all()
     assert np.isnan(single.loc["aae_spherical", "ci_low"])
 
 
 def test_no_horseshoe_at_all_is_no_evidence_and_a_missing_model_is_not_tested():
-    none = table(patterns=pattern_rows(horseshoes=dict.fromkeys(MODELS, 0)))
+    none = table(walks=walk_rows(horseshoes=dict.fromkeys(MODELS, 0)))
     assert none.loc["horseshoe_aae_vae", "verdict"] == "inconclusive"
     assert none.loc["horseshoe_aae_vae", "valid_replicates"] == 0
     analysis = analysis_rows()
-    without_tvae = table(analysis[analysis["model"] != "tvae"], pattern_rows())
+    walks = walk_rows()
+    without_tvae = table(analysis[analysis["model"] != "tvae"], walks[walks["model"] != "tvae"])
     assert without_tvae.loc["tvae_grouped", "verdict"] == "not tested"
     assert without_tvae.loc["aae_spherical", "verdict"] == "supported"
 
@@ -148,7 +151,8 @@ def test_front_page_starts_with_the_findings_and_flags_a_demo():
         recon_ratio=0.3, recon_mse=0.01, prior_sphericity=0.9, prior_mmd_p=0.5, condition_ratio=0.5,
         effective_dim_fraction=0.5, best_ari_algorithm="kmeans", verdict="reached its objective",
     )  # fmt: skip
-    patterns = pattern_rows().assign(share_wave=0.1, share_other=0.5, mean_cdi=0.8)
+    walks = walk_rows().assign(criterion="random", orientation="hump", bend=0.1, weights_id="random:seed=0:abc")
+    patterns = summarise(walks)
     headline = headline_table(analysis, patterns)
     assert len(headline) == 10 and list(headline.columns[:3]) == ["model", "replicate", "reached_objective"]
     replicates = replicate_table(headline, patterns, 0.95)

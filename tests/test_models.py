@@ -212,6 +212,36 @@ def test_aae_regularisation_moves_codes_towards_the_prior():
     assert 0 <= terms["disc_accuracy"] <= 1 and terms["disc_loss"] > 0 and terms["gen_loss"] > 0
 
 
+def test_aae_warm_up_moves_the_codes_moments_onto_the_prior(paintings):
+    x, _ = paintings
+    torch.manual_seed(0)
+    model = build_model("aae", settings("aae", latent_dim=3, warm_up_steps=200), 32)
+
+    def moments_gap():
+        with torch.no_grad():
+            z = model.encode(x)[0].double()
+        return (z.mean(0).square().sum() + (torch.cov(z.T) - torch.eye(3)).square().sum()).item()
+
+    before = moments_gap()
+    model.warm_up(iter(lambda: x[torch.randperm(len(x))[:16]], None), lr=1e-3)
+    assert moments_gap() < 0.1 * before
+    untouched = build_model("aae", settings("aae", latent_dim=3, warm_up_steps=0), 32)
+    state = {k: v.clone() for k, v in untouched.state_dict().items()}
+    untouched.warm_up(iter(lambda: x, None), lr=1e-3)
+    assert all(torch.equal(state[k], v) for k, v in untouched.state_dict().items())
+
+
+def test_aae_takes_disc_steps_discriminator_updates_per_batch(paintings):
+    x, labels = paintings
+    torch.manual_seed(0)
+    model = build_model("aae", settings("aae", **SMALL, disc_steps=3), 32)
+    optimisers = model.make_optimisers(1e-3)
+    for _ in range(2):
+        model.training_step(x[:8], labels[:8], optimisers)
+    steps = {name: next(iter(o.state.values()))["step"].item() for name, o in optimisers.items()}
+    assert steps == {"autoencoder": 2, "discriminator": 6, "generator": 2}
+
+
 def test_model_file_round_trips(tmp_path, paintings):
     x, _ = paintings
     torch.manual_seed(0)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import torch
 from PIL import Image
-from test_models import write_dataset
+from test_models import settings, write_dataset
 
 import stylepath.models.vae
 import stylepath.train
@@ -16,13 +16,6 @@ from stylepath import cli
 from stylepath.figures.training import training_figure
 from stylepath.models import load_model
 
-OWN_SETTINGS = {
-    "ae": {},
-    "vae": {},
-    "beta_vae": {"beta": 4.0},
-    "aae": {"disc_lr": 2e-4, "disc_hidden": [32, 32]},
-    "tvae": {"triplet_margin": 1.0, "triplet_weight": 0.1, "triplet_distance": "l1"},
-}
 PRIOR_COLUMNS = [  # logged by every model whose objective has a prior
     "prior_sphericity", "prior_max_abs_mean", "prior_min_variance", "prior_max_variance", "prior_mmd2"
 ]  # fmt: skip
@@ -36,9 +29,9 @@ TERMS = {
 
 
 def train_settings(name: str, **overrides) -> dict:
-    """What model_settings in common.smk passes: training.shared + the model's block."""
-    shared = {"latent_dim": 4, "epochs": 2, "batch_size": 16, "lr": 1e-3}
-    return {"model": name, "seed": 0, **shared, **OWN_SETTINGS[name], **overrides}
+    """What the train rule passes (training.shared + the model's block, schema defaults), small."""
+    small = {"latent_dim": 4, "epochs": 2, "batch_size": 16, "disc_hidden": [32, 32], "warm_up_steps": 3}
+    return settings(name, **{**small, **overrides})
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +109,7 @@ def kill_after_epoch(monkeypatch, epoch: int) -> None:
 
 @pytest.mark.parametrize("name", ["tvae", "aae"])
 def test_killed_run_resumes_to_the_same_weights(dataset, tmp_path, monkeypatch, capsys, name):
-    settings = train_settings(name, epochs=3)
+    settings = train_settings(name, epochs=3, lr_decay_at=0.5)  # the decay falls in the resumed epoch
     straight = train(dataset, tmp_path / "straight", settings)
     with monkeypatch.context() as patch:
         kill_after_epoch(patch, 2)
@@ -130,6 +123,18 @@ def test_killed_run_resumes_to_the_same_weights(dataset, tmp_path, monkeypatch, 
     assert_same_weights(straight["model.pt"], resumed["model.pt"])
     history, resumed_history = pd.read_csv(straight["history.csv"]), pd.read_csv(resumed["history.csv"])
     pd.testing.assert_frame_equal(history.drop(columns="seconds"), resumed_history.drop(columns="seconds"))
+
+
+def test_learning_rates_follow_the_step_schedule_and_can_be_set_again():
+    settings = {"epochs": 10, "lr_decay_at": 0.7, "lr_decay_factor": 0.1}
+    scales = [stylepath.train.learning_rate_scale(epoch, settings) for epoch in range(1, 11)]
+    assert scales == [1.0] * 7 + [0.1] * 3
+    assert stylepath.train.learning_rate_scale(10, {**settings, "lr_decay_at": None}) == 1.0
+    optimiser = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], lr=0.01)
+    for scale in (0.1, 0.1, 1.0, 0.1):  # idempotent: the initial rate is kept
+        stylepath.train.set_learning_rates({"model": optimiser}, scale)
+    assert optimiser.param_groups[0]["lr"] == pytest.approx(0.001)
+    assert optimiser.param_groups[0]["initial_lr"] == 0.01
 
 
 def test_checkpoint_of_other_settings_is_not_resumed(dataset, tmp_path, monkeypatch, capsys):

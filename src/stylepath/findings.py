@@ -3,7 +3,8 @@
 Each claim of Rich (2021) becomes a statistic computed per replicate and a criterion on it
 (thresholds from the config's `findings` block). Per replicate the criterion holds or not; a
 replicate counts as evidence only when every model the claim is about reached its objective in it
-(stylepath.diagnostics) and the statistic exists (e.g. there are horseshoe walks to count).
+(stylepath.diagnostics) and the statistic exists (e.g. there are horseshoe walks to count). The
+claims about all walks pool the walks of the models that reached their objective.
 
 Verdict, from the k of n valid replicates in which the criterion holds:
     supported      n >= 2 and k = n
@@ -74,9 +75,9 @@ def across_replicates(table: pd.DataFrame, quantities: list[str], confidence: fl
 
 @dataclass
 class Claim:
-    """One claim: `statistic(analysis, patterns, thresholds)` -> a number (NaN: no evidence) and
-    `holds(statistic, patterns, thresholds)` -> whether the criterion holds, both on the rows of
-    one replicate."""
+    """One claim, judged on the tables of one replicate (a Replicate):
+    `statistic(replicate, thresholds)` -> a number (NaN: no evidence) and
+    `holds(statistic, replicate, thresholds)` -> whether the criterion holds."""
 
     key: str
     statement: str
@@ -88,92 +89,130 @@ class Claim:
     holds: Callable
 
 
-def value(analysis: pd.DataFrame, model: str, column: str) -> float:
-    """One model's value of `column` in a replicate's analysis rows."""
-    return float(analysis.loc[analysis["model"] == model, column].iloc[0])
+@dataclass
+class Replicate:
+    """The tables of one replicate: analysis rows (one per model), every walk of every model,
+    and the models that reached their objective in it."""
+
+    analysis: pd.DataFrame
+    walks: pd.DataFrame
+    valid: list[str]
+
+    def value(self, model: str, column: str) -> float:
+        """One model's value of an analysis column."""
+        return float(self.analysis.loc[self.analysis["model"] == model, column].iloc[0])
+
+    def horseshoe_share(self, model: str) -> float:
+        """Share of the model's walks whose curve is a horseshoe."""
+        return float((self.walks.loc[self.walks["model"] == model, "pattern"] == "horseshoe").mean())
+
+    def valid_walks(self) -> pd.DataFrame:
+        """The walks of the models that reached their objective."""
+        return self.walks[self.walks["model"].isin(self.valid)]
 
 
-def pooled(patterns: pd.DataFrame, column: str) -> float:
-    """The value of `column` over every model's walks of a replicate (model 'all', criterion 'all')."""
-    return float(patterns.query("model == 'all' and criterion == 'all'")[column].iloc[0])
+def max_of(replicate: Replicate, models: list[str], column: str) -> float:
+    return max(replicate.value(model, column) for model in models)
 
 
-def horseshoe_share_of(models: list[str], patterns: pd.DataFrame) -> float:
-    """Share of all horseshoe walks of a replicate that belong to `models` (NaN: no horseshoe)."""
-    rows = patterns[(patterns["criterion"] == "all") & (patterns["model"] != "all")]
-    counts = rows["share_horseshoe"] * rows["n_trajectories"]
-    total = counts.sum()
-    return float(counts[rows["model"].isin(models)].sum() / total) if total > 0 else np.nan
+def horseshoe_lead(replicate: Replicate) -> float:
+    """The smaller of the AAE's and the VAE's horseshoe shares minus the largest share of the
+    other models that reached their objective; NaN when no walk of these models is a horseshoe."""
+    others = [m for m in replicate.valid if m not in ("aae", "vae")]
+    shares = {m: replicate.horseshoe_share(m) for m in ["aae", "vae", *others]}
+    if not others or max(shares.values()) == 0:
+        return np.nan
+    return min(shares["aae"], shares["vae"]) - max(shares[m] for m in others)
 
 
-def max_of(analysis: pd.DataFrame, models: list[str], column: str) -> float:
-    return max(value(analysis, model, column) for model in models)
+def wave_association(replicate: Replicate) -> tuple[float, float]:
+    """(r, p): point-biserial correlation of 'the curve is a wave' with the cross-dissolve
+    index over the walks of the models that reached their objective (NaN with fewer than 2)."""
+    from stylepath.patterns_summary import correlation
+
+    walks = replicate.valid_walks()
+    if walks["model"].nunique() < 2:
+        return np.nan, np.nan
+    is_wave = (walks["pattern"] == "wave").to_numpy(np.float64)
+    return correlation(is_wave, walks["cross_dissolve_index"].to_numpy(np.float64), "pearson")
+
+
+def pattern_association(replicate: Replicate) -> tuple[float, float]:
+    """(eta squared, Kruskal-Wallis p) of the cross-dissolve index across the curve patterns of
+    the walks of the models that reached their objective (NaN with fewer than 2)."""
+    from stylepath.patterns_summary import association
+
+    walks = replicate.valid_walks()
+    if walks["model"].nunique() < 2:
+        return np.nan, np.nan
+    return association(walks["cross_dissolve_index"].to_numpy(np.float64), walks["pattern"].to_numpy())
 
 
 CLAIMS = [
     Claim(
         "aae_spherical", "The AAE's latent covariance is spherical.",
         "sphericity of the AAE's codes >= {spherical_at}", "sphericity (AAE)", ["aae"], "latent analysis",
-        lambda a, p, t: value(a, "aae", "sphericity"),
-        lambda v, p, t: v >= t["spherical_at"],
+        lambda r, t: r.value("aae", "sphericity"),
+        lambda v, r, t: v >= t["spherical_at"],
     ),
     Claim(
         "tvae_oblong", "The TVAE's latent space is oblong.",
         "sphericity of the TVAE's posterior means < {spherical_at}", "sphericity (TVAE)", ["tvae"],
         "latent analysis",
-        lambda a, p, t: value(a, "tvae", "sphericity"),
-        lambda v, p, t: v < t["spherical_at"],
+        lambda r, t: r.value("tvae", "sphericity"),
+        lambda v, r, t: v < t["spherical_at"],
     ),
     Claim(
         "tvae_grouped", "The TVAE's latent space is grouped by style.",
         "best ARI of a clustering of the TVAE's means against style >= {grouped_at}", "best ARI (TVAE)", ["tvae"],
         "latent analysis",
-        lambda a, p, t: value(a, "tvae", "best_ari"),
-        lambda v, p, t: v >= t["grouped_at"],
+        lambda r, t: r.value("tvae", "best_ari"),
+        lambda v, r, t: v >= t["grouped_at"],
     ),
     Claim(
         "others_oblong", "The β-VAE's, VAE's and AE's latent spaces are oblong.",
         "largest sphericity of the AE, VAE and β-VAE < {spherical_at}", "max sphericity (AE, VAE, β-VAE)", OTHERS,
         "latent analysis",
-        lambda a, p, t: max_of(a, OTHERS, "sphericity"),
-        lambda v, p, t: v < t["spherical_at"],
+        lambda r, t: max_of(r, OTHERS, "sphericity"),
+        lambda v, r, t: v < t["spherical_at"],
     ),
     Claim(
         "others_not_grouped", "The β-VAE's, VAE's and AE's latent spaces are not grouped by style.",
         "largest best ARI against style of the AE, VAE and β-VAE <= {not_grouped_below}",
         "max best ARI (AE, VAE, β-VAE)", OTHERS, "latent analysis",
-        lambda a, p, t: max_of(a, OTHERS, "best_ari"),
-        lambda v, p, t: v <= t["not_grouped_below"],
+        lambda r, t: max_of(r, OTHERS, "best_ari"),
+        lambda v, r, t: v <= t["not_grouped_below"],
     ),
     Claim(
         "horseshoe_aae_vae", "Horseshoe curves occur mainly in the AAE and the VAE.",
-        "share of all horseshoe walks that are the AAE's or the VAE's > {mainly_share}",
-        "AAE + VAE share of horseshoes", ["ae", "vae", "beta_vae", "aae", "tvae"], "style loss",
-        lambda a, p, t: horseshoe_share_of(["aae", "vae"], p),
-        lambda v, p, t: v > t["mainly_share"],
+        "the AAE's and the VAE's horseshoe shares both exceed every other model's (models that reached their "
+        "objective): min(AAE, VAE) - max(others) > 0", "horseshoe share lead of the AAE and VAE", ["aae", "vae"],
+        "style loss",
+        lambda r, t: horseshoe_lead(r),
+        lambda v, r, t: v > 0,
     ),
     Claim(
         "wave_cross_dissolve", "Wave curves go with cross-dissolves.",
-        "point-biserial r of 'wave' with the cross-dissolve index over all walks > 0, p < {alpha}",
-        "r (wave, cross-dissolve index)", ["ae", "vae", "beta_vae", "aae", "tvae"], "style loss",
-        lambda a, p, t: pooled(p, "r_cdi_wave"),
-        lambda v, p, t: v > 0 and pooled(p, "p_cdi_wave") < t["alpha"],
+        "point-biserial r of 'wave' with the cross-dissolve index > 0, p < {alpha} (walks of the models that "
+        "reached their objective)", "r (wave, cross-dissolve index)", [], "style loss",
+        lambda r, t: wave_association(r)[0],
+        lambda v, r, t: v > 0 and wave_association(r)[1] < t["alpha"],
     ),
     Claim(
         "cross_dissolve_pattern", "The amount of cross-dissolve is strongly associated with the curve pattern.",
-        "eta² of the cross-dissolve index by pattern (all walks) >= {strong_association}, Kruskal-Wallis p < {alpha}",
-        "eta² (cross-dissolve index by pattern)", ["ae", "vae", "beta_vae", "aae", "tvae"], "style loss",
-        lambda a, p, t: pooled(p, "eta2_cdi_pattern"),
-        lambda v, p, t: v >= t["strong_association"] and pooled(p, "p_cdi_pattern") < t["alpha"],
+        "eta² of the cross-dissolve index by pattern >= {strong_association}, Kruskal-Wallis p < {alpha} (walks "
+        "of the models that reached their objective)", "eta² (cross-dissolve index by pattern)", [], "style loss",
+        lambda r, t: pattern_association(r)[0],
+        lambda v, r, t: v >= t["strong_association"] and pattern_association(r)[1] < t["alpha"],
     ),
 ]  # fmt: skip
 
 
-def judge_replicate(claim: Claim, analysis, patterns, thresholds) -> dict:
+def judge_replicate(claim: Claim, replicate: Replicate, thresholds) -> dict:
     """The claim in one replicate: statistic, whether it is valid evidence, whether it holds."""
-    failed = [m for m in claim.models if not bool(value(analysis, m, "reached_objective"))]
-    statistic = claim.statistic(analysis, patterns, thresholds)
-    holds = bool(np.isfinite(statistic) and claim.holds(statistic, patterns, thresholds))
+    failed = [m for m in claim.models if m not in replicate.valid]
+    statistic = np.nan if failed else claim.statistic(replicate, thresholds)
+    holds = bool(np.isfinite(statistic) and claim.holds(statistic, replicate, thresholds))
     return {"statistic": statistic, "valid": not failed and np.isfinite(statistic), "holds": holds, "failed": failed}
 
 
@@ -184,7 +223,19 @@ def verdict_of(holds: list[bool]) -> str:
     return "supported" if all(holds) else "contradicted" if not any(holds) else "inconclusive"
 
 
-def judge(claim: Claim, analysis: pd.DataFrame, patterns: pd.DataFrame, thresholds: dict) -> dict:
+def replicates_of(analysis: pd.DataFrame, walks: pd.DataFrame) -> dict:
+    """{replicate: Replicate} of the run."""
+    return {
+        replicate: Replicate(
+            rows,
+            walks[walks["replicate"] == replicate],
+            list(rows.loc[rows["reached_objective"].astype(bool), "model"]),
+        )
+        for replicate, rows in analysis.groupby("replicate", sort=True)
+    }
+
+
+def judge(claim: Claim, replicates: dict, models: set, thresholds: dict) -> dict:
     """One row of the findings table for `claim` across every replicate of the run."""
     row = {
         "claim": claim.statement,
@@ -192,13 +243,10 @@ def judge(claim: Claim, analysis: pd.DataFrame, patterns: pd.DataFrame, threshol
         "statistic": claim.statistic_name,
         "depends_on": claim.depends_on,
     }
-    missing = sorted(set(claim.models) - set(analysis["model"]))
+    missing = sorted(set(claim.models) - models)
     if missing:
         return {**row, "verdict": "not tested", "note": f"the run has no {', '.join(missing)}"}
-    outcomes = {
-        replicate: judge_replicate(claim, of_replicate, patterns[patterns["replicate"] == replicate], thresholds)
-        for replicate, of_replicate in analysis.groupby("replicate", sort=True)
-    }
+    outcomes = {r: judge_replicate(claim, replicate, thresholds) for r, replicate in replicates.items()}
     valid = {r: o for r, o in outcomes.items() if o["valid"]}
     interval = t_interval([o["statistic"] for o in valid.values()], thresholds["confidence"])
     excluded = [
@@ -225,7 +273,10 @@ def judge(claim: Claim, analysis: pd.DataFrame, patterns: pd.DataFrame, threshol
     }
 
 
-def findings_table(analysis: pd.DataFrame, patterns: pd.DataFrame, thresholds: dict) -> pd.DataFrame:
+def findings_table(analysis: pd.DataFrame, walks: pd.DataFrame, thresholds: dict) -> pd.DataFrame:
     """The findings table: one row per claim (see the module doc). analysis: one row per model and
-    replicate (summarise-analysis); patterns: rows per model (and 'all'), replicate and criterion."""
-    return pd.DataFrame([judge(claim, analysis, patterns, thresholds) for claim in CLAIMS])
+    replicate (summarise-analysis, with reached_objective); walks: every walk of every model and
+    replicate (patterns)."""
+    replicates = replicates_of(analysis, walks)
+    models = set(analysis["model"])
+    return pd.DataFrame([judge(claim, replicates, models, thresholds) for claim in CLAIMS])

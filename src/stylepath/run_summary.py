@@ -178,6 +178,7 @@ def to_html(findings, headline, replicates, origin: dict, run: str) -> str:
 def add_arguments(parser):
     parser.add_argument("--analysis", required=True, help="analysis/summary.parquet")
     parser.add_argument("--patterns", required=True, help="patterns/summary.parquet")
+    parser.add_argument("--walks", nargs="+", required=True, help="patterns/<chain>/walks.parquet of every run")
     parser.add_argument("--data", required=True, help="data/report.json of prepare-data")
     parser.add_argument("--style-loss-info", required=True, help="one style_loss/<chain>.json (the weights used)")
     parser.add_argument("--findings", required=True, help="out: findings table (CSV)")
@@ -190,7 +191,8 @@ def main(args):
     thresholds = args.settings["findings"]
     analysis, patterns = pd.read_parquet(args.analysis), pd.read_parquet(args.patterns)
     headline = headline_table(analysis, patterns)
-    findings = findings_table(analysis, patterns, thresholds)
+    walks = pd.concat([pd.read_parquet(path) for path in args.walks], ignore_index=True)
+    findings = findings_table(analysis, walks, thresholds)
     replicates = replicate_table(headline, patterns, thresholds["confidence"])
     origin = provenance(read_json(args.data), read_json(args.style_loss_info), analysis["replicate"].nunique())
     findings.insert(len(findings.columns), "data", origin["data"])

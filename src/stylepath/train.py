@@ -1,12 +1,14 @@
 """`stylepath train`: train one autoencoder on the train split, resuming from its checkpoint.
 
 The loop reads top to bottom: load the data, build the model and its optimisers, maybe
-resume, then for each epoch: one training step per minibatch; validation; a history row;
+resume (else the model's one-off warm-up), then for each epoch: the learning rates of the
+schedule; one training step per minibatch; validation and prior statistics; a history row;
 a checkpoint.
 
-Settings (--settings): model, seed, latent_dim, epochs, batch_size, lr and the model's own
-keys (training.shared merged with training.<model>). CUDA when available (bf16 autocast,
-channels_last), else the CPU, where a given seed repeats to the same weights.
+Settings (--settings): model, seed, latent_dim, epochs, batch_size, lr, lr_decay_at,
+lr_decay_factor and the model's own keys (training.shared merged with training.<model>).
+CUDA when available (bf16 autocast, channels_last), else the CPU, where a given seed repeats
+to the same weights.
 
 Checkpoint (--checkpoint, written atomically after every epoch): model and optimiser
 states, torch's global RNG (and CUDA's), the shuffling generator, completed epochs,
@@ -36,8 +38,9 @@ from stylepath.models.backbone import to_model_input
 from stylepath.runtime import seed_everything, select_device, set_threads
 from stylepath.shape import sphericity
 
-REQUIRED_SETTINGS = ("model", "seed", "latent_dim", "epochs", "batch_size", "lr")
+REQUIRED_SETTINGS = ("model", "seed", "latent_dim", "epochs", "batch_size", "lr", "lr_decay_at", "lr_decay_factor")
 EPOCH_MMD_SAMPLES = 500  # codes in the MMD^2 logged per epoch (the analysis stage tests more)
+EVAL_BATCH = 256  # images per forward pass when encoding for the epoch's statistics
 
 
 def add_arguments(parser) -> None:
@@ -127,6 +130,29 @@ def resume(path, model, optimisers, generator, settings, data_id) -> tuple[int, 
     return state["epoch"], state["history"]
 
 
+def minibatches(train_x: torch.Tensor, batch_size: int, generator, channels_last: bool):
+    """Float minibatches of the train split in the shuffling generator's order, epoch after epoch."""
+    while True:
+        for batch in torch.randperm(len(train_x), generator=generator).to(train_x.device).split(batch_size):
+            yield to_model_input(train_x[batch], channels_last=channels_last)
+
+
+def learning_rate_scale(epoch: int, settings: dict) -> float:
+    """Factor on every learning rate in `epoch` (1-based): lr_decay_factor once more than
+    lr_decay_at of the epochs are done (a step schedule), else 1; lr_decay_at null: always 1."""
+    decay_at = settings["lr_decay_at"]
+    done = epoch - 1
+    return settings["lr_decay_factor"] if decay_at is not None and done >= decay_at * settings["epochs"] else 1.0
+
+
+def set_learning_rates(optimisers: dict, scale: float) -> None:
+    """Every parameter group's lr = its initial lr x scale (idempotent, so a resumed run agrees)."""
+    for optimiser in optimisers.values():
+        for group in optimiser.param_groups:
+            group.setdefault("initial_lr", group["lr"])
+            group["lr"] = group["initial_lr"] * scale
+
+
 def check_finite(terms: dict, settings: dict, epoch: int) -> None:
     """Stop with a StylepathError naming the model, epoch and terms when a loss is NaN or inf.
 
@@ -143,14 +169,16 @@ def check_finite(terms: dict, settings: dict, epoch: int) -> None:
 
 
 @torch.no_grad()
-def encode_split(model, x_uint8: torch.Tensor, batch_size: int):
+def encode_split(model, x_uint8: torch.Tensor, decode: bool = False):
     """(codes or posterior means, log-variances or None, squared error sum) of uint8 images
-    B x H x W x 3: z and logvar float64 numpy N x D; the decoding error summed over pixels."""
+    N x H x W x 3: z and logvar float64 numpy N x D; with `decode`, the error of the images
+    decoded from z summed over pixels (else 0)."""
     zs, logvars, squared = [], [], 0.0
-    for batch in x_uint8.split(batch_size):
+    for batch in x_uint8.split(EVAL_BATCH):
         x = to_model_input(batch)
         z, logvar = model.encode(x)
-        squared += F.mse_loss(model.decode(z).float(), x, reduction="sum").item()
+        if decode:
+            squared += F.mse_loss(model.decode(z).float(), x, reduction="sum").item()
         zs.append(z.double().cpu())
         if logvar is not None:
             logvars.append(logvar.double().cpu())
@@ -159,17 +187,17 @@ def encode_split(model, x_uint8: torch.Tensor, batch_size: int):
 
 
 @torch.no_grad()
-def epoch_statistics(model, train_x: torch.Tensor, val_x: torch.Tensor, batch_size: int, seed: int) -> dict:
+def epoch_statistics(model, train_x: torch.Tensor, val_x: torch.Tensor, seed: int) -> dict:
     """What each epoch logs besides the losses: val_recon_mse, the mean squared error per pixel
     (pixels in [0, 1]) of the validation images decoded from their code or posterior mean (NaN
     without validation images); and, for a model whose objective has a prior, how close its
     prior sample over all images (stylepath.diagnostics.prior_sample) is to N(0, I): sphericity,
     largest |mean|, smallest and largest variance of a dimension, and MMD^2."""
     model.eval()
-    val_z, val_logvar, squared = encode_split(model, val_x, batch_size)
+    val_z, val_logvar, squared = encode_split(model, val_x, decode=True)
     row = {"val_recon_mse": squared / val_x.numel() if len(val_x) else float("nan")}
     if model.prior:
-        train_z, train_logvar, _ = encode_split(model, train_x, batch_size)
+        train_z, train_logvar, _ = encode_split(model, train_x)
         z = np.concatenate([train_z, val_z])
         logvar = None if val_logvar is None and train_logvar is None else np.concatenate([train_logvar, val_logvar])
         sample = prior_sample(z, logvar, seed)
@@ -208,8 +236,13 @@ def main(args) -> None:
     generator = torch.Generator().manual_seed(int(settings["seed"]))
     done, history = resume(args.checkpoint, model, optimisers, generator, settings, data_id)
 
+    if done == 0:  # a fresh start, not a resumed run
+        model.train()
+        model.warm_up(minibatches(train_x, batch_size, generator, cuda), float(settings["lr"]))
+
     for epoch in range(done + 1, epochs + 1):
         start = time.perf_counter()
+        set_learning_rates(optimisers, learning_rate_scale(epoch, settings))
         model.train()
         sums = {}
         order = torch.randperm(len(train_x), generator=generator).to(device)
@@ -221,7 +254,7 @@ def main(args) -> None:
                 sums[term] = sums.get(term, 0.0) + value.float() * len(batch)
         row = {"epoch": epoch, **{term: (total / len(train_x)).item() for term, total in sums.items()}}
         check_finite(row, settings, epoch)
-        row.update(epoch_statistics(model, train_x, val_x, batch_size, int(settings["seed"])))
+        row.update(epoch_statistics(model, train_x, val_x, int(settings["seed"])))
         row["seconds"] = time.perf_counter() - start
         history.append(row)
         save_checkpoint(args.checkpoint, model, optimisers, generator, epoch, history, settings, data_id)

@@ -6,6 +6,7 @@ rule summarise_run:
     input:
         analysis=rules.summarise_analysis.output.parquet,
         patterns=rules.summarise_patterns.output.parquet,
+        walks=chains(rules.patterns.output.walks),
         data=rules.prepare_data.output.report,
         style_loss_info=chains(rules.style_loss.output.info)[0],
         code=code("summarise-run"),
@@ -31,7 +32,7 @@ rule summarise_run:
         settings=settings("run", "findings"),
     shell:
         "python -m stylepath summarise-run --settings {params.settings:q}"
-        " --analysis {input.analysis} --patterns {input.patterns} --data {input.data}"
+        " --analysis {input.analysis} --patterns {input.patterns} --walks {input.walks} --data {input.data}"
         " --style-loss-info {input.style_loss_info} --findings {output.findings}"
         " --replicates {output.replicates} --headline {output.headline} --html {output.html}"
         " > {log} 2>&1"

@@ -33,21 +33,36 @@ class AAE(Autoencoder):
     1. reconstruction: encoder + decoder minimise recon (Adam, lr), where recon =
        binary cross-entropy between the decoder logits and the pixels in [0, 1], summed
        over the 3 x H x W pixels, averaged over the batch;
-    2. regularisation: the discriminator minimises disc_loss = BCE(D(z_prior), 1) +
-       BCE(D(z), 0) (each averaged over the batch; z_prior ~ N(0, I) drawn from torch's
-       global generator, z detached), then the encoder minimises gen_loss = BCE(D(z), 1)
-       (both Adam, lr disc_lr, betas (0.5, 0.999)).
+    2. regularisation: `disc_steps` times, the discriminator minimises disc_loss =
+       BCE(D(z_prior), 1) + BCE(D(z), 0) (each averaged over the batch; fresh z_prior ~ N(0, I)
+       from torch's global generator each time, z detached), then the encoder minimises
+       gen_loss = BCE(D(z), 1) once (both Adam, lr disc_lr, betas (0.5, 0.999)).
+    Before the first epoch (`warm_up`), `warm_up_steps` Adam steps (lr) of the encoder alone
+    move the codes' mean and covariance onto the prior's, as WAE does (Tolstikhin et al.
+    2018): a freshly initialised encoder gives codes of almost no variance, far from N(0, I),
+    and the adversarial game started from there converges slowly or not at all (the recipe
+    and its measurements: docs/models.md).
     Logged terms: recon, disc_loss, gen_loss, disc_accuracy (fraction of the 2B prior
-    samples and codes the discriminator classifies right, before its update).
+    samples and codes the discriminator classifies right, before its last update).
     """
 
     name = "aae"
     variational = False
     prior = True
 
-    def __init__(self, image_size: int, latent_dim: int, disc_hidden: list[int], disc_lr: float):
+    def __init__(
+        self,
+        image_size: int,
+        latent_dim: int,
+        disc_hidden: list[int],
+        disc_lr: float,
+        disc_steps: int,
+        warm_up_steps: int,
+    ):
         super().__init__(image_size, latent_dim)
         self.disc_lr = float(disc_lr)
+        self.disc_steps = int(disc_steps)
+        self.warm_up_steps = int(warm_up_steps)
         self.discriminator = Discriminator(latent_dim, list(disc_hidden))
 
     @classmethod
@@ -57,6 +72,8 @@ class AAE(Autoencoder):
             int(settings["latent_dim"]),
             disc_hidden=settings["disc_hidden"],
             disc_lr=settings["disc_lr"],
+            disc_steps=settings["disc_steps"],
+            warm_up_steps=settings["warm_up_steps"],
         )
 
     def make_optimisers(self, lr: float) -> dict:
@@ -66,6 +83,20 @@ class AAE(Autoencoder):
             "discriminator": torch.optim.Adam(self.discriminator.parameters(), lr=self.disc_lr, betas=(0.5, 0.999)),
             "generator": torch.optim.Adam(self.encoder.parameters(), lr=self.disc_lr, betas=(0.5, 0.999)),
         }
+
+    def warm_up(self, batches, lr: float) -> None:
+        """`warm_up_steps` Adam steps (lr) of the encoder on |mean z|^2 + |cov z - I|_F^2 over
+        minibatches from `batches` (an iterator of float B x 3 x H x W tensors)."""
+        if not self.warm_up_steps:
+            return
+        optimiser = torch.optim.Adam(self.encoder.parameters(), lr=lr)
+        identity = torch.eye(self.latent_dim, device=next(self.parameters()).device)
+        for _, x in zip(range(self.warm_up_steps), batches):
+            z = self.encode(x)[0].float()
+            loss = z.mean(0).square().sum() + (torch.cov(z.T) - identity).square().sum()
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
 
     def loss_terms(self, x, labels=None):
         """The reconstruction phase's objective."""
@@ -87,22 +118,24 @@ class AAE(Autoencoder):
         return recon.detach()
 
     def regularisation_phase(self, x, optimisers, autocast=contextlib.nullcontext) -> dict:
-        """One discriminator step (prior samples 'real', codes 'fake'), then one encoder
-        step to fool it; returns disc_loss, gen_loss, disc_accuracy (detached)."""
-        optimisers["discriminator"].zero_grad(set_to_none=True)
+        """`disc_steps` discriminator steps (prior samples 'real', codes 'fake'), then one encoder
+        step to fool it; returns disc_loss, gen_loss, disc_accuracy (detached, of the last
+        discriminator step)."""
         with autocast():
-            # The codes, once: the discriminator step leaves the encoder unchanged, so the
+            # The codes, once: the discriminator steps leave the encoder unchanged, so the
             # encoder step below reuses them (and their graph).
             codes = self.encode(x)[0]
             z = codes.detach().float()
-            z_prior = torch.randn_like(z)
-            real_logits = self.discriminator(z_prior).float()
-            fake_logits = self.discriminator(z).float()
-            disc_loss = F.binary_cross_entropy_with_logits(
-                real_logits, torch.ones_like(real_logits)
-            ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
-        disc_loss.backward()
-        optimisers["discriminator"].step()
+        for _ in range(self.disc_steps):
+            optimisers["discriminator"].zero_grad(set_to_none=True)
+            with autocast():
+                real_logits = self.discriminator(torch.randn_like(z)).float()
+                fake_logits = self.discriminator(z).float()
+                disc_loss = F.binary_cross_entropy_with_logits(
+                    real_logits, torch.ones_like(real_logits)
+                ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+            disc_loss.backward()
+            optimisers["discriminator"].step()
         disc_accuracy = torch.cat([real_logits > 0, fake_logits < 0]).float().mean()
 
         optimisers["generator"].zero_grad(set_to_none=True)

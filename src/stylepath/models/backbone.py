@@ -81,6 +81,7 @@ class Autoencoder(nn.Module):
     encode(x) -> (z, logvar or None): z B x latent_dim (the code, or the posterior mean
     for variational models), logvar B x latent_dim for variational models.
     decode(z) -> x_hat B x 3 x H x W in [0, 1].
+    warm_up(batches, lr): once, before the first epoch (nothing, unless a model needs it).
     loss_terms(x, labels) -> dict of scalar tensors; "loss" is what the step minimises.
     training_step(x, labels, optimisers, autocast) -> dict of detached scalar tensors.
     """
@@ -110,6 +111,10 @@ class Autoencoder(nn.Module):
 
     def decode(self, z):
         return torch.sigmoid(self.decoder(z))
+
+    def warm_up(self, batches, lr: float) -> None:
+        """Anything a model does once before its first epoch (the AAE moves its codes' moments
+        onto the prior's); `batches` yields float B x 3 x H x W training minibatches."""
 
     def make_optimisers(self, lr: float) -> dict:
         """Adam over all parameters (AAE overrides: one optimiser per phase)."""
