@@ -113,6 +113,7 @@ def training_section(config: dict, label: str, device, size: dict, threads: int,
             rows.append([
                 name, *rates, f"{result['vs_step']:.2f}x",
                 f"{ratio:.2f}x", f">= {TRAINING_TARGET:g}x", verdict(ratio, TRAINING_TARGET),
+                f"+{100 * result['statistics_share']:.0f}%",
             ])  # fmt: skip
             if ratio < TRAINING_TARGET:
                 missed.append(f"training {name} ({label}) on {device}")
@@ -129,12 +130,14 @@ def training_section(config: dict, label: str, device, size: dict, threads: int,
             "pipeline / bare",
             "target",
             "",
+            "epoch statistics",
         ],
         rows,
     )
     print(
         "own step = the model's training_step on preloaded float batches: pipeline / step is the training\n"
-        "loop's overhead; step / bare what the model's algorithm adds (AAE: a discriminator and an encoder step)"
+        "loop's overhead; step / bare what the model's algorithm adds (AAE: a discriminator and an encoder step);\n"
+        "epoch statistics = the per-epoch codes of every image and their prior match, as a share of the loop"
     )
     return missed
 

@@ -33,7 +33,7 @@ TARGET = "all"  # what both runs build: a rule or a file, e.g. "results/tiny/dat
 MODELS = ["vae"]  # one model keeps the two runs to a few minutes; every rule still runs
 REPLICATES = [0, 1]  # two training seeds: one training job (one GPU job) per replicate
 GPU_RULES = {"train", "style_loss"}  # rules whose `resources: gpu=1` must reach SLURM
-TIMING_COLUMNS = {"seconds"}  # table columns that hold wall-clock times, not results
+TIMING_COLUMNS = {"seconds", "eval_seconds"}  # table columns that hold wall-clock times, not results
 NOT_RESULTS = {"logs", "benchmarks"}  # folders under results/<run>/ that differ by nature
 # Test-only settings on top of the profile: check on jobs 1 s after a submission or a
 # finished job, not 40 s (the plugin then backs off by 10 s a check), and keep the

@@ -254,8 +254,10 @@ def main(args) -> None:
                 sums[term] = sums.get(term, 0.0) + value.float() * len(batch)
         row = {"epoch": epoch, **{term: (total / len(train_x)).item() for term, total in sums.items()}}
         check_finite(row, settings, epoch)
-        row.update(epoch_statistics(model, train_x, val_x, int(settings["seed"])))
         row["seconds"] = time.perf_counter() - start
+        start = time.perf_counter()
+        row.update(epoch_statistics(model, train_x, val_x, int(settings["seed"])))
+        row["eval_seconds"] = time.perf_counter() - start
         history.append(row)
         save_checkpoint(args.checkpoint, model, optimisers, generator, epoch, history, settings, data_id)
         print(" ".join(f"{key} {value:.5g}" for key, value in row.items()), flush=True)
