@@ -82,6 +82,14 @@ def test_every_model_trains_and_writes_model_and_history(dataset, tmp_path, name
     assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv", "model.pt"]  # no temporary files
 
 
+@pytest.mark.parametrize("name", ["vae", "aae"])
+def test_a_data_set_without_validation_images_trains(tmp_path, name):
+    images, metadata = write_dataset(tmp_path, n_per_style=4, size=32)
+    pd.read_parquet(metadata).assign(split="train").to_parquet(metadata)
+    history = pd.read_csv(train((images, metadata), tmp_path, train_settings(name))["history.csv"])
+    assert history["val_recon_mse"].isna().all() and history["prior_sphericity"].notna().all()
+
+
 def test_same_seed_repeats_and_another_seed_differs(dataset, tmp_path):
     first = train(dataset, tmp_path / "a", train_settings("vae"))
     again = train(dataset, tmp_path / "b", train_settings("vae"))

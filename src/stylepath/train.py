@@ -182,8 +182,10 @@ def encode_split(model, x_uint8: torch.Tensor, decode: bool = False):
         zs.append(z.double().cpu())
         if logvar is not None:
             logvars.append(logvar.double().cpu())
-    z = torch.cat(zs).numpy() if zs else np.zeros((0, model.latent_dim))
-    return z, torch.cat(logvars).numpy() if logvars else None, squared
+    empty = np.zeros((0, model.latent_dim))
+    z = torch.cat(zs).numpy() if zs else empty
+    logvar = (torch.cat(logvars).numpy() if logvars else empty) if model.variational else None
+    return z, logvar, squared
 
 
 @torch.no_grad()
@@ -199,7 +201,7 @@ def epoch_statistics(model, train_x: torch.Tensor, val_x: torch.Tensor, seed: in
     if model.prior:
         train_z, train_logvar, _ = encode_split(model, train_x)
         z = np.concatenate([train_z, val_z])
-        logvar = None if val_logvar is None and train_logvar is None else np.concatenate([train_logvar, val_logvar])
+        logvar = np.concatenate([train_logvar, val_logvar]) if model.variational else None
         sample = prior_sample(z, logvar, seed)
         variances = sample.var(0, ddof=1)
         row.update(
