@@ -266,14 +266,81 @@ def history_notes(history) -> dict:
     return notes
 
 
+def reconstruction_part(meta, val, model: str, settings: dict) -> tuple[dict, list]:
+    """Validation reconstruction error against that of each image's mean colour, and its check."""
+    recon, baseline = float(meta["recon_mse"][val].mean()), float(meta["mean_colour_mse"][val].mean())
+    found = {"val_recon_mse": recon, "val_mean_colour_mse": baseline, "recon_ratio": recon / baseline}
+    fix = f"train longer (training.{model}.epochs) or with a larger learning rate (training.{model}.lr)"
+    return {"reconstruction": found}, [check("recon_ratio", recon / baseline, None, settings["max_recon_ratio"], fix)]
+
+
+def prior_part(z, logvar, model: str, settings: dict, seed: int) -> tuple[dict, list]:
+    """The prior match of the prior sample (and of the posterior means); checks only for a
+    deterministic encoder, whose objective is that match (see the module doc)."""
+    match = prior_match(prior_sample(z, logvar, seed), settings, seed)
+    if logvar is not None:
+        match["sample"] = "aggregate posterior (one z ~ q(z|x) per image)"
+        return {"prior": match, "posterior_means": prior_match(z, settings, seed)}, []
+    match["sample"] = "codes"
+    fix = (
+        f"train longer (training.{model}.epochs), with the warm-up and discriminator steps of the "
+        f"recipe (training.{model}.warm_up_steps, disc_steps; docs/models.md)"
+    )
+    low, high = settings["variance_range"]
+    checks = [
+        check("max |mean|", match["max_abs_mean"], None, settings["max_abs_mean"], fix),
+        check("min variance", match["min_variance"], low, None, fix),
+        check("max variance", match["max_variance"], None, high, fix),
+        check("sphericity", match["sphericity"], settings["min_sphericity"], None, fix),
+        check("MMD p-value", match["mmd_p"], settings["mmd_alpha"], None, fix),
+    ]
+    return {"prior": match}, checks
+
+
+def variational_part(z, logvar, model: str, settings: dict) -> tuple[dict, list]:
+    """Active units (checked: at least one) and the KL per dimension."""
+    units = active_units(z, settings["active_unit_threshold"])
+    fix = f"the posterior has collapsed: lower the KL weight or train longer (training.{model})"
+    found = {"active_units": units, "kl_per_dimension": kl_per_dimension(z, logvar)}
+    return found, [check("active units", units["count"], 1, None, fix)]
+
+
+def discriminator_part(z, hidden: list[int], model: str, settings: dict, seed: int) -> tuple[dict, list]:
+    """A discriminator of the model's architecture trained afresh on its codes, and its check."""
+    fresh = fresh_discriminator_accuracy(subsample(z, settings["max_samples"], seed), hidden, seed)
+    fix = (
+        f"the codes are told apart from the prior: train longer (training.{model}.epochs) or "
+        f"balance the phases (training.{model}.disc_lr, disc_steps; docs/models.md)"
+    )
+    limit = settings["max_discriminator_accuracy"]
+    return {"discriminator": fresh}, [check("fresh discriminator accuracy", fresh["accuracy"], None, limit, fix)]
+
+
+def triplet_part(z, reference, styles, own: dict, model: str, settings: dict, seed: int) -> tuple[dict, list]:
+    """The share of validation triplets meeting the margin, on the model's means and on the VAE's
+    (rows: the validation split); checked when the VAE's are given."""
+    args = (own["triplet_margin"], own["triplet_distance"], settings["n_triplets"], seed)
+    triplets = {"share_meeting_margin": triplet_margin_share(z, styles, *args), "margin": own["triplet_margin"]}
+    if reference is None:
+        return {"triplets": triplets}, []
+    triplets["vae_share_meeting_margin"] = triplet_margin_share(reference, styles, *args)
+    gain = triplets["share_meeting_margin"] - triplets["vae_share_meeting_margin"]
+    fix = (
+        "the triplet term does not separate held-out styles: raise "
+        f"training.{model}.triplet_weight, train longer or use more images (docs/models.md)"
+    )
+    gain_check = check("triplet share gain over the VAE", gain, settings["min_triplet_gain"], None, fix)
+    return {"triplets": triplets}, [gain_check]
+
+
 def diagnose(meta, z, logvar, info: dict, history, reference, settings: dict, seed: int) -> dict:
     """Diagnostics and verdict of one training run.
 
     meta: image_id, style, split, recon_mse, mean_colour_mse per image; z, logvar: N x D
     (logvar None for deterministic models); info: the latent table's record of the model
-    (model, variational, prior, settings); history: the training history; reference: the VAE's
-    posterior means of the same images (N x D) for a model with a triplet term, else None;
-    settings: analysis.diagnostics.
+    (model, variational, prior, settings); history: the training history (or None);
+    reference: the VAE's posterior means of the same images (N x D) for a model with a triplet
+    term, else None; settings: analysis.diagnostics.
     """
     model, own = info["model"], info["settings"]
     if 1 / (1 + settings["mmd_permutations"]) >= settings["mmd_alpha"]:
@@ -282,78 +349,23 @@ def diagnose(meta, z, logvar, info: dict, history, reference, settings: dict, se
             f"mmd_alpha = {settings['mmd_alpha']}; use at least {int(1 / settings['mmd_alpha'])} permutations"
         )
     val = (meta["split"] == "val").to_numpy()
-    result = {"model": model, "training_seed": own["seed"], "n_images": len(z), "n_val": int(val.sum())}
-    recon = float(meta["recon_mse"][val].mean() / meta["mean_colour_mse"][val].mean())
-    result["reconstruction"] = {
-        "val_recon_mse": float(meta["recon_mse"][val].mean()),
-        "val_mean_colour_mse": float(meta["mean_colour_mse"][val].mean()),
-        "recon_ratio": recon,
-    }
-    checks = [
-        check(
-            "recon_ratio", recon, None, settings["max_recon_ratio"],
-            f"train longer (training.{model}.epochs) or with a larger learning rate (training.{model}.lr)",
-        )
-    ]  # fmt: skip
+    parts = [reconstruction_part(meta, val, model, settings)]
     if info["prior"]:
-        sample = prior_sample(z, logvar, seed)
-        match = prior_match(sample, settings, seed)
-        match["sample"] = "aggregate posterior (one z ~ q(z|x) per image)" if logvar is not None else "codes"
-        result["prior"] = match
-        if logvar is not None:
-            result["posterior_means"] = prior_match(z, settings, seed)
-        if logvar is None:  # a deterministic encoder whose objective is the prior match
-            fix = (
-                f"train longer (training.{model}.epochs), with the warm-up and discriminator steps of the "
-                f"recipe (training.{model}.warm_up_steps, disc_steps; docs/models.md)"
-            )
-            low, high = settings["variance_range"]
-            checks += [
-                check("max |mean|", match["max_abs_mean"], None, settings["max_abs_mean"], fix),
-                check("min variance", match["min_variance"], low, None, fix),
-                check("max variance", match["max_variance"], None, high, fix),
-                check("sphericity", match["sphericity"], settings["min_sphericity"], None, fix),
-                check("MMD p-value", match["mmd_p"], settings["mmd_alpha"], None, fix),
-            ]
+        parts.append(prior_part(z, logvar, model, settings, seed))
     if logvar is not None:
-        units = active_units(z, settings["active_unit_threshold"])
-        result["active_units"] = units
-        result["kl_per_dimension"] = kl_per_dimension(z, logvar)
-        checks.append(
-            check(
-                "active units", units["count"], 1, None,
-                f"the posterior has collapsed: lower the KL weight or train longer (training.{model})",
-            )
-        )  # fmt: skip
+        parts.append(variational_part(z, logvar, model, settings))
     if "disc_hidden" in own:
-        fresh = fresh_discriminator_accuracy(subsample(z, settings["max_samples"], seed), own["disc_hidden"], seed)
-        result["discriminator"] = fresh
-        checks.append(
-            check(
-                "fresh discriminator accuracy", fresh["accuracy"], None, settings["max_discriminator_accuracy"],
-                f"the codes are told apart from the prior: train longer (training.{model}.epochs) or "
-                f"balance the phases (training.{model}.disc_lr, disc_steps; docs/models.md)",
-            )
-        )  # fmt: skip
+        parts.append(discriminator_part(z, own["disc_hidden"], model, settings, seed))
     if "triplet_margin" in own:
         styles = meta["style"].to_numpy()[val]
-        args = (own["triplet_margin"], own["triplet_distance"], settings["n_triplets"], seed)
-        share = triplet_margin_share(z[val], styles, *args)
-        triplets = {"share_meeting_margin": share, "margin": own["triplet_margin"]}
-        if reference is not None:
-            triplets["vae_share_meeting_margin"] = triplet_margin_share(reference[val], styles, *args)
-            checks.append(
-                check(
-                    "triplet share gain over the VAE", share - triplets["vae_share_meeting_margin"],
-                    settings["min_triplet_gain"], None,
-                    "the triplet term does not separate held-out styles: raise "
-                    f"training.{model}.triplet_weight, train longer or use more images (docs/models.md)",
-                )
-            )  # fmt: skip
-        result["triplets"] = triplets
+        validation_reference = None if reference is None else reference[val]
+        parts.append(triplet_part(z[val], validation_reference, styles, own, model, settings, seed))
+    result = {"model": model, "training_seed": own["seed"], "n_images": len(z), "n_val": int(val.sum())}
+    checks = []
+    for found, part_checks in parts:
+        result.update(found)
+        checks += part_checks
     if history is not None:
         result["history"] = history_notes(history)
-    result["checks"] = checks
-    result["reached_objective"] = all(c["passed"] for c in checks)
-    result["verdict"] = verdict(checks)
+    result.update(checks=checks, reached_objective=all(c["passed"] for c in checks), verdict=verdict(checks))
     return result
