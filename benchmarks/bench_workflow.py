@@ -52,7 +52,7 @@ def jobs_after_steps_change(workdir, configfile: str) -> collections.Counter:
     interpolation["steps"] = int(interpolation.get("steps", 10)) + 2
     workflow_utils.write_config(workdir / "steps_changed.yaml", config)
     jobs = workflow_utils.planned_jobs(workdir, configfile="steps_changed.yaml")
-    return collections.Counter(rule for rule, _ in jobs)
+    return collections.Counter(rule for rule, *_ in jobs)
 
 
 def snakemake_version() -> str:
