@@ -31,7 +31,7 @@ OTHERS = ["ae", "vae", "beta_vae"]
 
 def t_interval(values, confidence: float) -> dict:
     """n, mean, ci_low, ci_high (t interval of the mean), sd, min, max of the finite values."""
-    from scipy import stats
+    from stylepath.patterns import t_band
 
     values = np.asarray(values, np.float64)
     values = values[np.isfinite(values)]
@@ -39,11 +39,10 @@ def t_interval(values, confidence: float) -> dict:
     result = {"n": n, "mean": np.nan, "ci_low": np.nan, "ci_high": np.nan, "sd": np.nan, "min": np.nan, "max": np.nan}
     if n == 0:
         return result
-    result.update(mean=values.mean(), min=values.min(), max=values.max())
+    mean, low, high = t_band(values, confidence)
+    result.update(mean=mean, ci_low=low, ci_high=high, min=values.min(), max=values.max())
     if n >= 2:
-        sd = values.std(ddof=1)
-        half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / np.sqrt(n)
-        result.update(sd=sd, ci_low=values.mean() - half, ci_high=values.mean() + half)
+        result["sd"] = values.std(ddof=1)
     return result
 
 
