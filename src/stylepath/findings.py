@@ -18,6 +18,7 @@ n - 1) * sd / sqrt(n)), its standard deviation (ddof 1), range and the per-repli
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -109,6 +110,29 @@ class Replicate:
         """The walks of the models that reached their objective."""
         return self.walks[self.walks["model"].isin(self.valid)]
 
+    @cached_property
+    def wave_association(self) -> tuple[float, float]:
+        """(r, p): point-biserial correlation of 'the curve is a wave' with the cross-dissolve
+        index over the walks of the models that reached their objective (NaN with fewer than 2)."""
+        from stylepath.patterns_summary import correlation
+
+        walks = self.valid_walks()
+        if walks["model"].nunique() < 2:
+            return np.nan, np.nan
+        is_wave = (walks["pattern"] == "wave").to_numpy(np.float64)
+        return correlation(is_wave, walks["cross_dissolve_index"].to_numpy(np.float64), "pearson")
+
+    @cached_property
+    def pattern_association(self) -> tuple[float, float]:
+        """(eta squared, Kruskal-Wallis p) of the cross-dissolve index across the curve patterns
+        of the walks of the models that reached their objective (NaN with fewer than 2)."""
+        from stylepath.patterns_summary import association
+
+        walks = self.valid_walks()
+        if walks["model"].nunique() < 2:
+            return np.nan, np.nan
+        return association(walks["cross_dissolve_index"].to_numpy(np.float64), walks["pattern"].to_numpy())
+
 
 def max_of(replicate: Replicate, models: list[str], column: str) -> float:
     return max(replicate.value(model, column) for model in models)
@@ -122,29 +146,6 @@ def horseshoe_lead(replicate: Replicate) -> float:
     if not others or max(shares.values()) == 0:
         return np.nan
     return min(shares["aae"], shares["vae"]) - max(shares[m] for m in others)
-
-
-def wave_association(replicate: Replicate) -> tuple[float, float]:
-    """(r, p): point-biserial correlation of 'the curve is a wave' with the cross-dissolve
-    index over the walks of the models that reached their objective (NaN with fewer than 2)."""
-    from stylepath.patterns_summary import correlation
-
-    walks = replicate.valid_walks()
-    if walks["model"].nunique() < 2:
-        return np.nan, np.nan
-    is_wave = (walks["pattern"] == "wave").to_numpy(np.float64)
-    return correlation(is_wave, walks["cross_dissolve_index"].to_numpy(np.float64), "pearson")
-
-
-def pattern_association(replicate: Replicate) -> tuple[float, float]:
-    """(eta squared, Kruskal-Wallis p) of the cross-dissolve index across the curve patterns of
-    the walks of the models that reached their objective (NaN with fewer than 2)."""
-    from stylepath.patterns_summary import association
-
-    walks = replicate.valid_walks()
-    if walks["model"].nunique() < 2:
-        return np.nan, np.nan
-    return association(walks["cross_dissolve_index"].to_numpy(np.float64), walks["pattern"].to_numpy())
 
 
 CLAIMS = [
@@ -194,15 +195,15 @@ CLAIMS = [
         "wave_cross_dissolve", "Wave curves go with cross-dissolves.",
         "point-biserial r of 'wave' with the cross-dissolve index > 0, p < {alpha} (walks of the models that "
         "reached their objective)", "r (wave, cross-dissolve index)", [], "style loss",
-        lambda r, t: wave_association(r)[0],
-        lambda v, r, t: v > 0 and wave_association(r)[1] < t["alpha"],
+        lambda r, t: r.wave_association[0],
+        lambda v, r, t: v > 0 and r.wave_association[1] < t["alpha"],
     ),
     Claim(
         "cross_dissolve_pattern", "The amount of cross-dissolve is strongly associated with the curve pattern.",
         "eta² of the cross-dissolve index by pattern >= {strong_association}, Kruskal-Wallis p < {alpha} (walks "
         "of the models that reached their objective)", "eta² (cross-dissolve index by pattern)", [], "style loss",
-        lambda r, t: pattern_association(r)[0],
-        lambda v, r, t: v >= t["strong_association"] and pattern_association(r)[1] < t["alpha"],
+        lambda r, t: r.pattern_association[0],
+        lambda v, r, t: v >= t["strong_association"] and r.pattern_association[1] < t["alpha"],
     ),
 ]  # fmt: skip
 
