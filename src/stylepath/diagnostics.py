@@ -128,21 +128,30 @@ def subsample(x, max_rows: int, seed: int) -> np.ndarray:
     return x[np.sort(np.random.default_rng([seed, 3]).choice(len(x), max_rows, replace=False))]
 
 
-def prior_match(sample, settings: dict, seed: int) -> dict:
-    """Per-dimension mean and variance, sphericity with its N(0, I) band, and the MMD test of a
-    prior sample (N x D) against N(0, I)."""
+def moments(sample) -> dict:
+    """The cheap part of a prior sample's (N x D) match: per-dimension mean and variance (ddof 1),
+    the largest |mean|, the smallest and largest variance, and the sphericity."""
     from stylepath.shape import sphericity
 
+    mean, variance = sample.mean(0), sample.var(0, ddof=1)
+    return {
+        "mean": mean.tolist(),
+        "variance": variance.tolist(),
+        "max_abs_mean": float(np.abs(mean).max()),
+        "min_variance": float(variance.min()),
+        "max_variance": float(variance.max()),
+        "sphericity": sphericity(sample),
+    }
+
+
+def prior_match(sample, settings: dict, seed: int) -> dict:
+    """The moments of a prior sample (N x D), the band of sphericity of N(0, I) samples of its
+    size, and its MMD test against N(0, I)."""
     n, d = sample.shape
     low, high = sphericity_band(n, d, settings["sphericity_band_draws"], seed)
     mmd = mmd_test(subsample(sample, settings["max_samples"], seed), settings["mmd_permutations"], seed)
     return {
-        "mean": sample.mean(0).tolist(),
-        "variance": sample.var(0, ddof=1).tolist(),
-        "max_abs_mean": float(np.abs(sample.mean(0)).max()),
-        "min_variance": float(sample.var(0, ddof=1).min()),
-        "max_variance": float(sample.var(0, ddof=1).max()),
-        "sphericity": sphericity(sample),
+        **moments(sample),
         "sphericity_band": [low, high],
         "mmd2": mmd["mmd2"],
         "mmd_p": mmd["p_value"],

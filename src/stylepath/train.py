@@ -31,15 +31,15 @@ from tqdm import tqdm
 
 import stylepath.models
 from stylepath.data.prepared import read_prepared
-from stylepath.diagnostics import mmd2_to_prior, prior_sample, subsample
+from stylepath.diagnostics import mmd2_to_prior, moments, prior_sample, subsample
 from stylepath.io import StylepathError, atomic_path, write_csv
 from stylepath.models import build_model, save_model
 from stylepath.models.backbone import to_model_input
 from stylepath.runtime import seed_everything, select_device, set_threads
-from stylepath.shape import sphericity
 
 REQUIRED_SETTINGS = ("model", "seed", "latent_dim", "epochs", "batch_size", "lr", "lr_decay_at", "lr_decay_factor")
 EPOCH_MMD_SAMPLES = 500  # codes in the MMD^2 logged per epoch (the analysis stage tests more)
+EPOCH_PRIOR_STATISTICS = ("sphericity", "max_abs_mean", "min_variance", "max_variance")  # of diagnostics.moments
 EVAL_BATCH = 256  # images per forward pass when encoding for the epoch's statistics
 
 
@@ -203,14 +203,9 @@ def epoch_statistics(model, train_x: torch.Tensor, val_x: torch.Tensor, seed: in
         z = np.concatenate([train_z, val_z])
         logvar = np.concatenate([train_logvar, val_logvar]) if model.variational else None
         sample = prior_sample(z, logvar, seed)
-        variances = sample.var(0, ddof=1)
-        row.update(
-            prior_sphericity=sphericity(sample),
-            prior_max_abs_mean=float(np.abs(sample.mean(0)).max()),
-            prior_min_variance=float(variances.min()),
-            prior_max_variance=float(variances.max()),
-            prior_mmd2=mmd2_to_prior(subsample(sample, EPOCH_MMD_SAMPLES, seed), seed),
-        )
+        found = moments(sample)
+        row.update({f"prior_{key}": found[key] for key in EPOCH_PRIOR_STATISTICS})
+        row["prior_mmd2"] = mmd2_to_prior(subsample(sample, EPOCH_MMD_SAMPLES, seed), seed)
     return row
 
 
