@@ -152,10 +152,7 @@ class Hub:
                 f"{self.repo} on {self.endpoint} has no revision {revision!r}. Fix dataset.wikiart.revision."
             ) from error
         except (RepositoryNotFoundError, GatedRepoError) as error:
-            raise StylepathError(
-                f"{self.repo} was not found on {self.endpoint} or needs access. Check dataset.wikiart.repo. "
-                + ACCESS_FIX
-            ) from error
+            raise self.repository_unreachable() from error
         except RevisionResolutionError as error:
             cause = "HF_HUB_OFFLINE is set" if self.offline else "the Hub cannot be reached"
             raise StylepathError(
@@ -167,6 +164,12 @@ class Hub:
             raise StylepathError(f"cannot resolve {self.where(revision)}: {error}. " + ACCESS_FIX) from error
         return resolved.resolved
 
+    def repository_unreachable(self) -> StylepathError:
+        """The error for a repository the Hub does not have, or not for this user."""
+        return StylepathError(
+            f"{self.repo} was not found on {self.endpoint} or needs access. Check dataset.wikiart.repo. " + ACCESS_FIX
+        )
+
     def list_shards(self, sha: str, known: dict | None) -> tuple[list[dict], str]:
         """The parquet shards under data/ at `sha`, [{path, size, sha256 or None}] sorted, and where the list came from.
 
@@ -176,10 +179,7 @@ class Hub:
             try:
                 entries = list(self.api.list_repo_tree(self.repo, "data", repo_type=REPO_TYPE, revision=sha))
             except (RepositoryNotFoundError, GatedRepoError) as error:
-                raise StylepathError(
-                    f"{self.repo} was not found on {self.endpoint} or needs access. Check dataset.wikiart.repo. "
-                    + ACCESS_FIX
-                ) from error
+                raise self.repository_unreachable() from error
             except RevisionNotFoundError as error:
                 raise StylepathError(
                     f"{self.repo} on {self.endpoint} has no commit {sha}. Fix dataset.wikiart.revision."
