@@ -74,8 +74,13 @@ def file_server(monkeypatch):
     from stylepath.data import fetch
 
     monkeypatch.setattr(fetch, "RETRY_DELAY_S", 0.0)
-    state = FileServer()
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    yield from serve(FileServer(), Handler)
+
+
+def serve(state, handler):
+    """Serve `handler` on 127.0.0.1 (a free port, set as state.port) in a thread; yield `state`
+    (the server's `state`), then stop."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.state, state.port = state, httpd.server_address[1]
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
@@ -220,11 +225,4 @@ class HubHandler(Handler):
 @pytest.fixture
 def fake_hub():
     """A FakeHub for the dataset huggan/wikiart on 127.0.0.1 (a free port), in a thread."""
-    hub = FakeHub("huggan/wikiart")
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HubHandler)
-    httpd.state, hub.port = hub, httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield hub
-    httpd.shutdown()
-    httpd.server_close()
+    yield from serve(FakeHub("huggan/wikiart"), HubHandler)

@@ -8,12 +8,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import yaml
 from PIL import Image
-from snakemake.utils import validate
 
 from stylepath import analysis, cli
 from stylepath.analysis_summary import summarise
+from stylepath.config import load_config
 from stylepath.figures.latent_space import matched_crosstab
 from stylepath.io import StylepathError
 from stylepath.latents import latent_table, read_latents
@@ -28,9 +27,7 @@ DIM = 6
 @pytest.fixture(scope="module")
 def config():
     """The tiny test config with the schema's defaults filled in."""
-    config = yaml.safe_load((ROOT / "tests/config/tiny.yaml").read_text())
-    validate(config, str(ROOT / "workflow/schemas/config.schema.yaml"))
-    return config
+    return load_config(ROOT / "tests/config/tiny.yaml")
 
 
 def write_latents(path, z, styles, model="vae"):

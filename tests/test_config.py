@@ -6,6 +6,8 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 from workflow_utils import REPO, copy_workflow, snakemake, tiny_config
 
+from stylepath.config import merge
+
 SCHEMA = str(REPO / "workflow" / "schemas" / "config.schema.yaml")
 
 
@@ -66,17 +68,10 @@ def test_snakemake_stops_before_any_job(tmp_path):
 def test_study_config_is_valid_and_uses_real_data_and_pretrained_vgg():
     config = {}
     for name in ("config.yaml", "config/study.yaml"):  # as `--configfile` layers them
-        config = _merge(config, yaml.safe_load((REPO / name).read_text()))
+        config = merge(config, yaml.safe_load((REPO / name).read_text()))
     config = validated(config)
     assert config["dataset"]["source"] == "artbench" and config["dataset"]["image_size"] == 64
     assert config["style_loss"]["weights"] == "imagenet"
-
-
-def _merge(base: dict, update: dict) -> dict:
-    merged = dict(base)
-    for key, value in update.items():
-        merged[key] = _merge(base.get(key, {}), value) if isinstance(value, dict) else value
-    return merged
 
 
 def test_code_constants_agree_with_the_schema_enums():
