@@ -12,7 +12,8 @@ from PIL import Image
 from test_models import STYLES, make_paintings, settings, write_dataset
 
 from stylepath import cli
-from stylepath.figures.reconstructions import choose_images, reconstruction_figure
+from stylepath.figures.common import choose_per_style
+from stylepath.figures.reconstructions import reconstruction_figure
 from stylepath.latents import read_record
 from stylepath.models import build_model, save_model
 from stylepath.models.backbone import to_model_input
@@ -99,15 +100,15 @@ def test_images_of_another_size_are_a_user_error(dataset, tmp_path):
 
 def test_reconstruction_choice_is_seeded_and_from_the_val_split():
     _, metadata = make_paintings(8, 32)
-    chosen = choose_images(metadata, per_style=2, seed=0)
+    chosen = choose_per_style(metadata, per_style=2, seed=0, split="val")
     assert list(chosen) == sorted(STYLES)
     for style, rows in chosen.items():
         assert len(rows) == 2
         assert (metadata.loc[rows, "style"] == style).all() and (metadata.loc[rows, "split"] == "val").all()
-    again = choose_images(metadata, per_style=2, seed=0)
+    again = choose_per_style(metadata, per_style=2, seed=0, split="val")
     assert all(np.array_equal(chosen[style], again[style]) for style in chosen)
     # Asking for more than the val split holds (2 per style here) gives what there is.
-    assert all(len(rows) == 2 for rows in choose_images(metadata, per_style=5, seed=1).values())
+    assert all(len(rows) == 2 for rows in choose_per_style(metadata, per_style=5, seed=1, split="val").values())
 
 
 def test_plot_reconstructions_writes_a_figure_per_model(dataset, tmp_path):
@@ -126,7 +127,7 @@ def test_plot_reconstructions_writes_a_figure_per_model(dataset, tmp_path):
 
 def test_reconstruction_figure_puts_each_replicate_beside_the_original():
     images, metadata = make_paintings(8, 32)
-    chosen = choose_images(metadata, per_style=2, seed=0)
+    chosen = choose_per_style(metadata, per_style=2, seed=0, split="val")
     originals = {style: images[rows] for style, rows in chosen.items()}
     by_replicate = {seed: {style: (1 - originals[style] / 255) * (seed + 1) / 2 for style in chosen} for seed in (0, 1)}
     fig = reconstruction_figure(originals, by_replicate, "vae", "colorblind")

@@ -38,6 +38,20 @@ def replicate_colours(replicates, palette: str) -> dict:
     return dict(zip(replicates, sns.color_palette(palette, len(replicates))))
 
 
+def choose_per_style(metadata, per_style: int, seed: int, split: str | None = None) -> dict:
+    """{style: sorted row positions}: up to `per_style` images of each style (styles sorted),
+    drawn without replacement with `seed`, from `split` ('train' or 'val'; None = any, as for a
+    style with no image in `split`)."""
+    rng = np.random.default_rng(seed)
+    chosen = {}
+    for style in sorted(metadata["style"].unique()):
+        of_style = (metadata["style"] == style).to_numpy()
+        in_split = of_style & (metadata["split"] == split).to_numpy() if split else of_style
+        rows = np.flatnonzero(in_split if in_split.any() else of_style)
+        chosen[style] = np.sort(rng.choice(rows, size=min(per_style, len(rows)), replace=False))
+    return chosen
+
+
 def model_order(models) -> list[str]:
     """`models` in the schema's order (unknown names last, alphabetically)."""
     names = model_names()

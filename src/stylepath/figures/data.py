@@ -14,21 +14,10 @@ import math
 import numpy as np
 
 from stylepath.data.prepared import read_prepared
-from stylepath.figures.common import new_figure, style_colours
+from stylepath.figures.common import choose_per_style, new_figure, style_colours
 from stylepath.io import read_json, save_figure
 
 COLUMNS = 8  # images per row of a style's block
-
-
-def choose_rows(metadata, per_style: int, seed: int) -> dict:
-    """{style: sorted row indices}: up to `per_style` images of each style (any split),
-    drawn without replacement with `seed`; styles in sorted order."""
-    rng = np.random.default_rng(seed)
-    chosen = {}
-    for style in sorted(metadata["style"].unique()):
-        rows = np.flatnonzero((metadata["style"] == style).to_numpy())
-        chosen[style] = np.sort(rng.choice(rows, size=min(per_style, len(rows)), replace=False))
-    return chosen
 
 
 def accuracy_line(accuracies: dict | None, n_styles: int) -> str:
@@ -46,7 +35,7 @@ def contact_sheet(images, metadata, per_style: int, seed: int, palette: str, acc
     `seed`, COLUMNS to a row, the style's name on its left in the style's colour. `images`
     uint8 N x H x W x 3, row i described by row i of `metadata` (needs a style column).
     `accuracies` ({"colour", "texture"}, optional) adds a second title line."""
-    chosen = choose_rows(metadata, per_style, seed)
+    chosen = choose_per_style(metadata, per_style, seed)
     columns = min(COLUMNS, max(len(rows) for rows in chosen.values()))
     block_rows = {style: max(1, math.ceil(len(rows) / columns)) for style, rows in chosen.items()}
     n_rows = sum(block_rows.values())

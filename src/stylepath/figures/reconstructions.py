@@ -9,7 +9,7 @@ import torch
 
 from stylepath.config import model_label
 from stylepath.data.prepared import read_prepared
-from stylepath.figures.common import new_figure, style_colours
+from stylepath.figures.common import choose_per_style, new_figure, style_colours
 from stylepath.io import StylepathError, save_figure
 from stylepath.models import load_model
 from stylepath.models.backbone import to_model_input
@@ -20,19 +20,6 @@ def add_arguments(parser) -> None:
     parser.add_argument("--images", required=True, help="images.npy (uint8 N x H x W x 3)")
     parser.add_argument("--metadata", required=True, help="metadata.parquet (image_id, style, split)")
     parser.add_argument("--out", required=True, help="out: folder for <model>.png")
-
-
-def choose_images(metadata, per_style: int, seed: int) -> dict:
-    """{style: sorted row indices}: up to `per_style` validation images of each style,
-    drawn without replacement with `seed` (train images for a style with none in val)."""
-    rng = np.random.default_rng(seed)
-    chosen = {}
-    for style in sorted(metadata["style"].unique()):
-        rows = metadata.index[(metadata["style"] == style) & (metadata["split"] == "val")].to_numpy()
-        if len(rows) == 0:
-            rows = metadata.index[metadata["style"] == style].to_numpy()
-        chosen[style] = np.sort(rng.choice(rows, size=min(per_style, len(rows)), replace=False))
-    return chosen
 
 
 @torch.inference_mode()
@@ -76,7 +63,7 @@ def reconstruction_figure(originals: dict, reconstructions: dict, model: str, pa
 def main(args) -> None:
     figures, seed = args.settings["figures"], args.settings["seed"]
     images, metadata = read_prepared(args.images, args.metadata)
-    chosen = choose_images(metadata, figures["recon_per_style"], seed)
+    chosen = choose_per_style(metadata, figures["recon_per_style"], seed, split="val")
     originals = {style: np.asarray(images[rows]) for style, rows in chosen.items()}
     by_model = {}
     for path in args.models:
