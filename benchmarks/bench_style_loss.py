@@ -1,6 +1,6 @@
 """Style-loss stage throughput against a bare VGG19 forward (its bound) and a naive baseline.
 
-stage  stylepath.style_loss.walk_style_losses as `stylepath style-loss` calls it: uint8
+stage  stylepath.gatys.walk_style_losses as `stylepath style-loss` calls it: uint8
        walk images in memory, batches of style_loss.batch_size, each image through the
        truncated VGG19 once, float64 Grams compared with the next image's.
 bound  the same truncated VGG19 (same layers, same batch size) over the same images,
@@ -16,7 +16,7 @@ import pandas as pd
 import torch
 from timing import interleaved_seconds, median, quiet
 
-from stylepath.style_loss import GramExtractor, layer_loss, resolve_layer_weights, vgg19_features, walk_style_losses
+from stylepath.gatys import GramExtractor, layer_loss, resolve_layer_weights, vgg19_features, walk_style_losses
 
 
 def make_walks(n_pairs: int, steps: int, size: int, seed: int = 0) -> tuple[np.ndarray, pd.DataFrame]:

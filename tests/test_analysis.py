@@ -10,13 +10,14 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
-from stylepath import analysis, cli
-from stylepath.analysis_summary import summarise
+from stylepath import analyse as stage
+from stylepath import cli, clustering, statistics
 from stylepath.config import load_config
 from stylepath.figures.latent_space import matched_crosstab
+from stylepath.geometry import shape_measures
 from stylepath.io import StylepathError
 from stylepath.latents import latent_table, read_latents
-from stylepath.shape import shape_measures
+from stylepath.summarise_analysis import summarise
 
 ROOT = Path(__file__).resolve().parents[1]
 STYLES = ["expressionism", "impressionism", "realism", "romanticism"]
@@ -159,43 +160,43 @@ def separated_blobs(seed=0):
     return x, np.array(STYLES)[y]
 
 
-@pytest.mark.parametrize("algorithm", analysis.ALGORITHMS)
+@pytest.mark.parametrize("algorithm", clustering.ALGORITHMS)
 def test_every_algorithm_finds_separated_styles_and_not_random_ones(algorithm):
     x, styles = separated_blobs()
-    clusters = analysis.cluster_labels(algorithm, x, 4, seed=0, min_cluster_size=10)
-    silhouettes = analysis.point_silhouettes(x, clusters)
-    names = analysis.metric_names(algorithm)
-    scores = analysis.clustering_scores(styles, clusters, silhouettes, names)
+    clusters = clustering.cluster_labels(algorithm, x, 4, seed=0, min_cluster_size=10)
+    silhouettes = stage.point_silhouettes(x, clusters)
+    names = stage.metric_names(algorithm)
+    scores = stage.clustering_scores(styles, clusters, silhouettes, names)
     assert scores["ari"] > 0.95 and scores["nmi"] > 0.95 and scores["silhouette"] > 0.5
     shuffled = np.random.default_rng(0).permutation(styles)
-    chance = analysis.clustering_scores(shuffled, clusters, silhouettes, names)
+    chance = stage.clustering_scores(shuffled, clusters, silhouettes, names)
     assert abs(chance["ari"]) < 0.05 and chance["nmi"] < 0.1
 
 
 def test_kmeans_labels_is_seeded_and_matches_the_analysis():
     x, _ = separated_blobs()
-    labels = analysis.kmeans_labels(x, 4, seed=3)
+    labels = clustering.kmeans_labels(x, 4, seed=3)
     assert labels.shape == (200,) and set(labels) == {0, 1, 2, 3}
-    np.testing.assert_array_equal(labels, analysis.kmeans_labels(x, 4, seed=3))
-    np.testing.assert_array_equal(labels, analysis.cluster_labels("kmeans", x, 4, seed=3, min_cluster_size=5))
+    np.testing.assert_array_equal(labels, clustering.kmeans_labels(x, 4, seed=3))
+    np.testing.assert_array_equal(labels, clustering.cluster_labels("kmeans", x, 4, seed=3, min_cluster_size=5))
 
 
 def test_percentile_interval():
-    assert analysis.percentile_interval(np.arange(101), 0.95) == pytest.approx((2.5, 97.5))
-    assert np.isnan(analysis.percentile_interval([np.nan, np.nan], 0.9)[0])
+    assert statistics.percentile_interval(np.arange(101), 0.95) == pytest.approx((2.5, 97.5))
+    assert np.isnan(statistics.percentile_interval([np.nan, np.nan], 0.9)[0])
 
 
 def test_bootstrap_is_reproducible_for_a_seed_and_differs_for_another():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(120, 3))
     styles = np.where(x[:, 0] + rng.normal(size=120) > 0, "realism", "romanticism")  # half-informative
-    clusters = analysis.kmeans_labels(x, 2, seed=0)
-    silhouettes = analysis.point_silhouettes(x, clusters)
+    clusters = clustering.kmeans_labels(x, 2, seed=0)
+    silhouettes = stage.point_silhouettes(x, clusters)
 
     def intervals(seed):
-        indices = analysis.bootstrap_indices(len(x), 50, seed)
+        indices = stage.bootstrap_indices(len(x), 50, seed)
         return pd.DataFrame(
-            analysis.scores_with_intervals(styles, clusters, silhouettes, indices, 0.9, analysis.metric_names("kmeans"))
+            stage.scores_with_intervals(styles, clusters, silhouettes, indices, 0.9, stage.metric_names("kmeans"))
         )
 
     first, again, other = intervals(0), intervals(0), intervals(1)
@@ -217,11 +218,11 @@ def test_resampled_scores_equal_scikit_learn_on_every_resample(kind):
         "styles = clusters": codes,
     }[kind]
     silhouettes = np.where(clusters >= 0, rng.uniform(-1, 1, 150), np.nan)
-    indices = analysis.bootstrap_indices(150, 60, seed=2)
-    names = analysis.metric_names("hdbscan")
-    together = analysis.resampled_scores(styles, clusters, silhouettes, indices, names)
+    indices = stage.bootstrap_indices(150, 60, seed=2)
+    names = stage.metric_names("hdbscan")
+    together = stage.resampled_scores(styles, clusters, silhouettes, indices, names)
     for metric in names:
-        scores = [analysis.clustering_scores(styles[i], clusters[i], silhouettes[i], [metric]) for i in indices]
+        scores = [stage.clustering_scores(styles[i], clusters[i], silhouettes[i], [metric]) for i in indices]
         one_by_one = [score[metric] for score in scores]
         np.testing.assert_allclose(together[metric], one_by_one, rtol=1e-10, atol=1e-12, err_msg=metric)
 

@@ -74,18 +74,19 @@ def test_study_config_is_valid_and_uses_real_data_and_pretrained_vgg():
     assert config["style_loss"]["weights"] == "imagenet"
 
 
-def test_code_constants_agree_with_the_schema_enums():
-    """Lists the code defines for itself (order matters there, e.g. seeds per criterion) are
-    exactly the values the schema admits."""
-    from stylepath import analysis, config, pairs, style_loss
+def test_vgg19_layers_of_the_code_are_the_schema_enum():
+    """The one list the code must define itself (layer name -> index in VGG19's features) names
+    exactly the layers the schema admits, in its order."""
+    from stylepath import config, gatys
 
-    properties = config.schema()["properties"]
-    enum = lambda block, key: block["properties"][key]["items"]["enum"]  # noqa: E731
-    assert enum(properties["pairs"], "criteria") == pairs.CRITERIA
-    clustering = properties["analysis"]["properties"]["clustering"]
-    assert enum(clustering, "algorithms") == list(analysis.ALGORITHMS)
-    assert enum(clustering, "spaces") == list(analysis.SPACES)
-    assert enum(properties["style_loss"], "layers") == list(style_loss.VGG19_CONV)
+    assert config.choices("style_loss", "layers") == list(gatys.VGG19_CONV)
+
+
+def test_choices_reads_list_and_scalar_enums_from_the_schema():
+    from stylepath import config
+
+    assert config.choices("pairs", "criteria")[0] == "random"
+    assert config.choices("dataset", "image_size") == [32, 64, 128]
 
 
 def test_every_model_in_the_schema_has_its_module_and_block():

@@ -10,7 +10,7 @@ from PIL import Image
 
 from stylepath.cli import main as cli
 from stylepath.data.image_files import load_square
-from stylepath.data.prepare import prepare
+from stylepath.data.prepare_data import prepare
 from stylepath.io import StylepathError
 
 

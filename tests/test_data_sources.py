@@ -19,7 +19,7 @@ from PIL import Image
 
 from stylepath.cli import main as cli
 from stylepath.data import wikiart
-from stylepath.data.prepare import prepare
+from stylepath.data.prepare_data import prepare
 from stylepath.io import StylepathError
 
 SRC = Path(__file__).resolve().parents[1] / "src"

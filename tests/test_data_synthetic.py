@@ -10,8 +10,8 @@ from scipy import ndimage
 from sklearn.linear_model import LogisticRegression
 
 from stylepath.data import separability, synthetic
-from stylepath.data.prepare import split
-from stylepath.figures.data import accuracy_line, contact_sheet
+from stylepath.data.prepare_data import split
+from stylepath.figures.plot_data import accuracy_line, contact_sheet
 from stylepath.io import StylepathError, save_figure
 
 STYLES = list(synthetic.STYLES)

@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch.distributions import Normal, kl_divergence
 
-from stylepath import diagnostics
+from stylepath import diagnostics, geometry
 from stylepath.config import with_defaults
 
 SETTINGS = {**with_defaults({})["analysis"]["diagnostics"], "mmd_permutations": 100, "sphericity_band_draws": 100}
@@ -22,7 +22,7 @@ def gaussian(n=N, d=D, seed=0, mean=0.0, scale=1.0):
 def naive_mmd2(x, y):
     """Unbiased MMD^2 with the IMQ kernel, by explicit sums over pairs (an independent formula)."""
     d = x.shape[1]
-    scales = [2 * d * s for s in diagnostics.MMD_SCALES]
+    scales = [2 * d * s for s in geometry.MMD_SCALES]
 
     def k(a, b):
         return sum(c / (c + ((a - b) ** 2).sum()) for c in scales)
@@ -39,20 +39,20 @@ def test_mmd_statistic_matches_the_sum_over_pairs():
     pooled = np.concatenate([x, y])
     labels = np.zeros((60, 1), bool)
     labels[:30] = True
-    kernel = diagnostics.imq_kernel(pooled, pooled)
-    assert diagnostics.mmd_statistics(kernel, labels)[0] == pytest.approx(naive_mmd2(x, y), rel=1e-10)
+    kernel = geometry.imq_kernel(pooled, pooled)
+    assert geometry.mmd_statistics(kernel, labels)[0] == pytest.approx(naive_mmd2(x, y), rel=1e-10)
 
 
 def test_mmd_test_accepts_the_prior_and_rejects_a_shifted_or_shrunk_cloud():
-    assert diagnostics.mmd_test(gaussian(), 100, seed=0)["p_value"] > 0.05
-    assert diagnostics.mmd_test(gaussian(mean=0.5), 100, seed=0)["p_value"] < 0.01
-    assert diagnostics.mmd_test(gaussian(scale=0.5), 100, seed=0)["p_value"] < 0.01
+    assert geometry.mmd_test(gaussian(), 100, seed=0)["p_value"] > 0.05
+    assert geometry.mmd_test(gaussian(mean=0.5), 100, seed=0)["p_value"] < 0.01
+    assert geometry.mmd_test(gaussian(scale=0.5), 100, seed=0)["p_value"] < 0.01
 
 
 def test_sphericity_band_matches_direct_sampling():
-    from stylepath.shape import sphericity
+    from stylepath.geometry import sphericity
 
-    low, high = diagnostics.sphericity_band(200, 6, draws=400, seed=0)
+    low, high = geometry.sphericity_band(200, 6, draws=400, seed=0)
     direct = [sphericity(gaussian(200, 6, seed=s)) for s in range(400)]
     assert low == pytest.approx(np.quantile(direct, 0.01), abs=0.01)
     assert high == pytest.approx(np.quantile(direct, 0.99), abs=0.005)

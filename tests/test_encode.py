@@ -13,7 +13,7 @@ from test_models import STYLES, make_paintings, settings, write_dataset
 
 from stylepath import cli
 from stylepath.figures.common import choose_per_style
-from stylepath.figures.reconstructions import reconstruction_figure
+from stylepath.figures.plot_reconstructions import reconstruction_figure
 from stylepath.latents import read_record
 from stylepath.models import build_model, save_model
 from stylepath.models.backbone import to_model_input

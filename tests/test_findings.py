@@ -9,8 +9,8 @@ from scipy import stats
 
 from stylepath import findings
 from stylepath.config import with_defaults
-from stylepath.patterns_summary import summarise
-from stylepath.run_summary import headline_table, replicate_table, to_html
+from stylepath.summarise_patterns import summarise
+from stylepath.summarise_run import headline_table, replicate_table, to_html
 
 THRESHOLDS = with_defaults({})["findings"]
 MODELS = ["ae", "vae", "beta_vae", "aae", "tvae"]

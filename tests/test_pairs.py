@@ -9,9 +9,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from stylepath import cli, pairs
+from stylepath import cli, select_pairs
 from stylepath.latents import read_latents
-from stylepath.pairs import CRITERIA, random_pairs
+from stylepath.select_pairs import CRITERIA, random_pairs
 
 STYLES = ["expressionism", "impressionism", "realism", "romanticism"]
 N = 3  # pairs per criterion
@@ -130,7 +130,7 @@ def test_class_centroid_pairs_join_the_most_central_images(selected, latents):
 
 
 def test_cluster_centroid_pairs_join_members_of_different_clusters(selected, latents):
-    from stylepath.analysis import kmeans_labels
+    from stylepath.clustering import kmeans_labels
 
     frame, z_of = codes(latents)
     ids = [i for i in frame.index if i != "img0007"]
@@ -174,5 +174,5 @@ def test_random_pairs_never_repeat_and_stop_at_all_possible_pairs():
 
 def test_too_few_distinct_codes_is_a_clear_error():
     frame = pd.DataFrame({"image_id": ["a", "b"], "style": ["realism", "realism"]})
-    with pytest.raises(pairs.StylepathError, match="distinct latent code"):
-        pairs.select_pairs(frame, np.zeros((2, 3), np.float32), ["random"], 1, 0)
+    with pytest.raises(select_pairs.StylepathError, match="distinct latent code"):
+        select_pairs.select_pairs(frame, np.zeros((2, 3), np.float32), ["random"], 1, 0)

@@ -11,10 +11,12 @@ from scipy import stats
 from test_interpolate import BlendDecoder, BlobDecoder
 
 from stylepath import cli
+from stylepath.gatys import gram, layer_loss
 from stylepath.interpolate import decode_trajectories
-from stylepath.patterns import cross_dissolve_index, curve_statistics, label_curve, mean_curves, t_band
-from stylepath.patterns_summary import summarise
-from stylepath.style_loss import gram, layer_loss
+from stylepath.patterns import mean_curves
+from stylepath.statistics import t_band
+from stylepath.summarise_patterns import summarise
+from stylepath.walk_shape import cross_dissolve_index, curve_statistics, label_curve
 
 RULE = {
     "flat_cv": 0.05,
@@ -250,7 +252,7 @@ def test_a_static_walk_is_other_whatever_its_curve():
         {"pair_id": 0, "criterion": "random", "step": range(steps - 1), "t_from": index["t"][:-1].to_numpy(),
          "t_to": index["t"][1:].to_numpy(), "total": wavy * 1e-12}
     )  # fmt: skip
-    from stylepath.patterns import walk_patterns
+    from stylepath.walk_shape import walk_patterns
 
     assert walk_patterns(losses, frames, index, RULE)["pattern"].tolist() == ["other"]
     moving = {**RULE, "min_end_difference": 0.0}

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 import torch
 
-from stylepath import cli, style_loss
+from stylepath import cli, gatys
+from stylepath.gatys import GramExtractor, gram, layer_loss, vgg19_features, walk_style_losses
 from stylepath.io import StylepathError
-from stylepath.style_loss import GramExtractor, gram, layer_loss, vgg19_features, walk_style_losses
 
 LAYERS = ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"]
 WEIGHTS = [0.2] * 5
@@ -207,7 +207,7 @@ def test_bad_weights_are_clear_errors(tmp_path):
     with pytest.raises(StylepathError, match="not a torchvision vgg19 state dict"):
         vgg19_features(str(tmp_path / "wrong.pth"), 0)
     with pytest.raises(StylepathError, match="one per layer"):
-        style_loss.resolve_layer_weights({"layers": LAYERS, "layer_weights": [1.0, 2.0]})
+        gatys.resolve_layer_weights({"layers": LAYERS, "layer_weights": [1.0, 2.0]})
     with pytest.raises(StylepathError, match="unknown VGG19 layer"):
         GramExtractor(torch.nn.Sequential(), ["conv6_1"])
 

@@ -13,7 +13,7 @@ from test_models import settings, write_dataset
 import stylepath.models.vae
 import stylepath.train
 from stylepath import cli
-from stylepath.figures.training import training_figure
+from stylepath.figures.plot_training import training_figure
 from stylepath.models import load_model
 
 PRIOR_COLUMNS = [  # logged by every model whose objective has a prior

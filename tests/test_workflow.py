@@ -5,10 +5,16 @@ One module-scoped run of the whole tiny workflow; every other test is a dry run
 """
 
 import copy
+import re
+import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
-from workflow_utils import copy_workflow, planned_jobs, snakemake, tiny_config, write_config
+from workflow_utils import REPO, copy_workflow, planned_jobs, snakemake, tiny_config, write_config
+
+from stylepath import sources
+from stylepath.cli import COMMANDS
 
 pytestmark = pytest.mark.workflow
 
@@ -123,17 +129,78 @@ def test_clustering_setting_reruns_analysis_only(workdir):
     assert jobs == per_chain("analyse") | summaries
 
 
-def test_editing_a_stage_module_reruns_that_stage_and_downstream(workdir):
-    module = workdir / "src" / "stylepath" / "style_loss.py"
+def edited(workdir, path):
+    """Dry-run jobs after appending a comment to `path` (a content change: Snakemake compares
+    what it recorded, so a touch would not do)."""
+    module = workdir / path
     original = module.read_text()
     try:
         module.write_text(original + "\n# edited\n")
-        jobs = planned_jobs(workdir)
+        return planned_jobs(workdir)
     finally:
         module.write_text(original)
+
+
+@pytest.fixture(scope="module")
+def downstream(workdir):
+    """rule -> the rule and every rule that consumes its outputs, directly or not (--rulegraph)."""
+    dot = snakemake(workdir, "--rulegraph").stdout
+    names = dict(re.findall(r'^\s*(\d+)\[label = "(\w+)"', dot, re.M))
+    consumers = {name: set() for name in names.values()}
+    for producer, consumer in re.findall(r"^\s*(\d+) -> (\d+)", dot, re.M):
+        consumers[names[producer]].add(names[consumer])
+
+    def closure(rule):
+        found, todo = set(), [rule]
+        while todo:
+            name = todo.pop()
+            if name not in found:
+                found.add(name)
+                todo += consumers[name]
+        return found - {"all"}
+
+    return {rule: closure(rule) for rule in consumers}
+
+
+def test_editing_a_stage_module_reruns_that_stage_and_downstream(workdir):
+    jobs = edited(workdir, "src/stylepath/style_loss.py")
     assert jobs == per_chain("style_loss", "patterns") | single(
         "summarise_patterns", "plot_trajectories", "summarise_run", "plot_replicates"
     )
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c != "download"])
+def test_editing_one_stages_command_plans_no_job_of_another_stage(workdir, downstream, command):
+    rule = command.replace("-", "_")
+    path = Path(sources.module_file(COMMANDS[command][0])).relative_to(REPO)
+    planned = {job_rule for job_rule, _, _ in edited(workdir, path)}
+    assert rule in planned
+    assert planned <= downstream[rule], f"editing {path} plans {sorted(planned - downstream[rule])}"
+
+
+def test_editing_the_diagnostics_reruns_only_the_analysis_and_what_reads_it(workdir, downstream):
+    planned = {rule for rule, _, _ in edited(workdir, "src/stylepath/diagnostics.py")}
+    assert "analyse" in planned and planned <= downstream["analyse"]
+
+
+def test_editing_shared_geometry_or_the_aaes_file_retrains_no_ae(workdir):
+    for path in ["src/stylepath/geometry.py", "src/stylepath/models/aae.py"]:
+        jobs = edited(workdir, path)
+        assert not {job for job in jobs if job[:2] == ("train", "ae")}, path
+        assert {(rule, model) for rule, model, _ in jobs if rule == "train"} <= {
+            (rule, model) for rule, model, _ in per_chain("train")
+        }
+    aae_jobs = edited(workdir, "src/stylepath/models/aae.py")
+    assert {(rule, model) for rule, model, _ in aae_jobs if rule in ("train", "encode")} == {
+        ("train", "aae"),
+        ("encode", "aae"),
+    }
+
+
+def test_a_finished_run_moved_elsewhere_plans_nothing(workdir, tmp_path):
+    moved = tmp_path / "moved checkout"
+    shutil.copytree(workdir, moved, symlinks=True)
+    assert planned_jobs(moved) == set()
 
 
 def test_report_is_one_self_contained_file_with_captioned_figures(workdir):

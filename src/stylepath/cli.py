@@ -20,23 +20,32 @@ from stylepath import __version__
 # command -> (module, one-line help)
 COMMANDS = {
     "download": ("stylepath.data.download", "Download a real data set (resumable, sha256-verified)."),
-    "prepare-data": ("stylepath.data.prepare", "Crop, resize and split images into images.npy + metadata.parquet."),
-    "plot-data": ("stylepath.figures.data", "Plot a contact sheet of the paintings per style."),
+    "prepare-data": (
+        "stylepath.data.prepare_data",
+        "Crop, resize and split images into images.npy + metadata.parquet.",
+    ),
+    "plot-data": ("stylepath.figures.plot_data", "Plot a contact sheet of the paintings per style."),
     "train": ("stylepath.train", "Train one autoencoder (resumes from its checkpoint)."),
     "encode": ("stylepath.encode", "Encode every image to a latent table (Parquet)."),
-    "plot-training": ("stylepath.figures.training", "Plot each model's training curves, replicates overlaid."),
-    "plot-reconstructions": ("stylepath.figures.reconstructions", "Plot validation images and their reconstructions."),
-    "analyse": ("stylepath.analysis", "PCA, shape, clustering and diagnostics of one latent space."),
-    "summarise-analysis": ("stylepath.analysis_summary", "Tabulate the latent analyses of all training runs."),
-    "plot-analysis": ("stylepath.figures.analysis", "Plot each latent space, the models side by side, diagnostics."),
-    "select-pairs": ("stylepath.pairs", "Choose pairs of latent points by several criteria."),
+    "plot-training": ("stylepath.figures.plot_training", "Plot each model's training curves, replicates overlaid."),
+    "plot-reconstructions": (
+        "stylepath.figures.plot_reconstructions",
+        "Plot validation images and their reconstructions.",
+    ),
+    "analyse": ("stylepath.analyse", "PCA, shape, clustering and diagnostics of one latent space."),
+    "summarise-analysis": ("stylepath.summarise_analysis", "Tabulate the latent analyses of all training runs."),
+    "plot-analysis": (
+        "stylepath.figures.plot_analysis",
+        "Plot each latent space, the models side by side, diagnostics.",
+    ),
+    "select-pairs": ("stylepath.select_pairs", "Choose pairs of latent points by several criteria."),
     "interpolate": ("stylepath.interpolate", "Decode straight-line trajectories between the pairs."),
     "style-loss": ("stylepath.style_loss", "Gatys style loss between consecutive decoded images."),
     "patterns": ("stylepath.patterns", "Label style-loss curves and measure cross-dissolve."),
-    "summarise-patterns": ("stylepath.patterns_summary", "Tabulate the trajectory patterns of all training runs."),
-    "plot-trajectories": ("stylepath.figures.trajectories", "Plot style-loss curves, walk strips, patterns."),
-    "summarise-run": ("stylepath.run_summary", "Judge the study's claims across replicates (front page)."),
-    "plot-replicates": ("stylepath.figures.replicates", "Plot headline numbers per replicate over their mean."),
+    "summarise-patterns": ("stylepath.summarise_patterns", "Tabulate the trajectory patterns of all training runs."),
+    "plot-trajectories": ("stylepath.figures.plot_trajectories", "Plot style-loss curves, walk strips, patterns."),
+    "summarise-run": ("stylepath.summarise_run", "Judge the study's claims across replicates (front page)."),
+    "plot-replicates": ("stylepath.figures.plot_replicates", "Plot headline numbers per replicate over their mean."),
 }
 
 

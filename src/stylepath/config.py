@@ -43,12 +43,12 @@ def model_label(name: str) -> str:
 
 
 def choices(*keys: str) -> list:
-    """The values the schema admits for a list-valued key, in the schema's order, e.g.
-    choices("pairs", "criteria")."""
+    """The values the schema admits for a key (or for the items of a list-valued key), in the
+    schema's order, e.g. choices("pairs", "criteria"), choices("dataset", "image_size")."""
     node = schema()
     for key in keys:
         node = node["properties"][key]
-    return list(node["items"]["enum"])
+    return list(node.get("items", node)["enum"])
 
 
 def with_defaults(config: dict) -> dict:

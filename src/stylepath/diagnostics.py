@@ -45,105 +45,15 @@ failed check, the statistic, its value, the expected range and what to change.
 
 import numpy as np
 
+from stylepath.geometry import mmd_test, moments, prior_sample, sphericity_band, subsample
 from stylepath.io import StylepathError
 
-MMD_SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
-BAND_QUANTILES = (0.01, 0.99)
 DISCRIMINATOR_STEPS = 300
 DISCRIMINATOR_BATCH = 128
 HELD_OUT_FRACTION = 0.25
 
 
 # ----------------------------------------------------------------------------- the prior
-
-
-def prior_sample(z, logvar, seed: int) -> np.ndarray:
-    """What should look like N(0, I): the codes z (N x D), or for a variational model one draw
-    z + exp(logvar / 2) * eps per image (the aggregate posterior), eps from `seed`."""
-    if logvar is None:
-        return z
-    return z + np.exp(logvar / 2) * np.random.default_rng([seed, 1]).standard_normal(z.shape)
-
-
-def sphericity_band(n: int, d: int, draws: int, seed: int) -> tuple[float, float]:
-    """1st and 99th percentile of the sphericity of n draws of N(0, I_d): the covariance of such
-    a sample is Wishart(d, n - 1) / (n - 1), and sphericity does not depend on the scale."""
-    from scipy import stats
-
-    from stylepath.shape import log_mauchly_w
-
-    wisharts = stats.wishart(df=n - 1, scale=np.eye(d)).rvs(size=draws, random_state=seed).reshape(draws, d, d)
-    values = [np.exp(log_mauchly_w(np.linalg.eigvalsh(w)) / d) for w in wisharts]
-    low, high = np.quantile(values, BAND_QUANTILES)
-    return float(low), float(high)
-
-
-def imq_kernel(x, y) -> np.ndarray:
-    """Inverse multiquadratic kernel matrix between rows of x (N x D) and y (M x D), summed over
-    the scales C_s = 2 D s, s in MMD_SCALES."""
-    squared = (x**2).sum(1)[:, None] + (y**2).sum(1)[None, :] - 2 * x @ y.T
-    squared = np.maximum(squared, 0.0)
-    return sum(c / (c + squared) for c in (2 * x.shape[1] * s for s in MMD_SCALES))
-
-
-def mmd_statistics(kernel, labels) -> np.ndarray:
-    """Unbiased MMD^2 between the two groups of each column of `labels` (2n x P booleans, n True
-    per column) given the pooled kernel matrix (2n x 2n); shape (P,)."""
-    u = labels.astype(np.float64)
-    v = 1.0 - u
-    n = u[:, 0].sum()
-    diagonal = np.diag(kernel)[:, None]
-    within_x = ((kernel @ u) * u).sum(0) - (diagonal * u).sum(0)
-    within_y = ((kernel @ v) * v).sum(0) - (diagonal * v).sum(0)
-    between = ((kernel @ v) * u).sum(0)
-    return within_x / (n * (n - 1)) + within_y / (n * (n - 1)) - 2 * between / (n * n)
-
-
-def mmd2_to_prior(codes, seed: int) -> float:
-    """Unbiased MMD^2 between codes (n x D) and n draws of N(0, I) (0 in expectation when they match)."""
-    pooled = np.concatenate([codes, np.random.default_rng([seed, 2]).standard_normal(codes.shape)])
-    labels = np.zeros((len(pooled), 1), bool)
-    labels[: len(codes)] = True
-    return float(mmd_statistics(imq_kernel(pooled, pooled), labels)[0])
-
-
-def mmd_test(codes, permutations: int, seed: int) -> dict:
-    """MMD two-sample test of codes (n x D) against n draws of N(0, I): mmd2, p_value, n."""
-    rng = np.random.default_rng([seed, 2])
-    n = len(codes)
-    pooled = np.concatenate([codes, rng.standard_normal(codes.shape)])
-    kernel = imq_kernel(pooled, pooled)
-    observed = np.zeros((2 * n, 1), bool)
-    observed[:n] = True
-    shuffled = np.stack([rng.permutation(2 * n) < n for _ in range(permutations)], axis=1)
-    mmd2 = mmd_statistics(kernel, observed)[0]
-    null = mmd_statistics(kernel, shuffled)
-    return {"mmd2": float(mmd2), "p_value": float((1 + np.sum(null >= mmd2)) / (1 + permutations)), "n": n}
-
-
-def subsample(x, max_rows: int, seed: int) -> np.ndarray:
-    """At most max_rows rows of x, chosen at random with `seed` (all of them, in order, if fewer)."""
-    if len(x) <= max_rows:
-        return x
-    return x[np.sort(np.random.default_rng([seed, 3]).choice(len(x), max_rows, replace=False))]
-
-
-def moments(sample) -> dict:
-    """The cheap part of a prior sample's (N x D) match: per-dimension mean and variance (ddof 1),
-    the largest |mean|, the smallest and largest variance, and the sphericity."""
-    from stylepath.shape import sphericity
-
-    mean, variance = sample.mean(0), sample.var(0, ddof=1)
-    return {
-        "mean": mean.tolist(),
-        "variance": variance.tolist(),
-        "max_abs_mean": float(np.abs(mean).max()),
-        "min_variance": float(variance.min()),
-        "max_variance": float(variance.max()),
-        "sphericity": sphericity(sample),
-    }
-
-
 def prior_match(sample, settings: dict, seed: int) -> dict:
     """The moments of a prior sample (N x D), the band of sphericity of N(0, I) samples of its
     size, and its MMD test against N(0, I)."""

@@ -23,28 +23,13 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from stylepath.statistics import association, correlation, t_interval
+
 VERDICTS = ("supported", "contradicted", "inconclusive", "not tested")
 OTHERS = ["ae", "vae", "beta_vae"]
 
 
 # ----------------------------------------------------------------------------- across replicates
-
-
-def t_interval(values, confidence: float) -> dict:
-    """n, mean, ci_low, ci_high (t interval of the mean), sd, min, max of the finite values."""
-    from stylepath.patterns import t_band
-
-    values = np.asarray(values, np.float64)
-    values = values[np.isfinite(values)]
-    n = len(values)
-    result = {"n": n, "mean": np.nan, "ci_low": np.nan, "ci_high": np.nan, "sd": np.nan, "min": np.nan, "max": np.nan}
-    if n == 0:
-        return result
-    mean, low, high = t_band(values, confidence)
-    result.update(mean=mean, ci_low=low, ci_high=high, min=values.min(), max=values.max())
-    if n >= 2:
-        result["sd"] = values.std(ddof=1)
-    return result
 
 
 def across_replicates(table: pd.DataFrame, quantities: list[str], confidence: float) -> pd.DataFrame:
@@ -114,8 +99,6 @@ class Replicate:
     def wave_association(self) -> tuple[float, float]:
         """(r, p): point-biserial correlation of 'the curve is a wave' with the cross-dissolve
         index over the walks of the models that reached their objective (NaN with fewer than 2)."""
-        from stylepath.patterns_summary import correlation
-
         walks = self.valid_walks()
         if walks["model"].nunique() < 2:
             return np.nan, np.nan
@@ -126,8 +109,6 @@ class Replicate:
     def pattern_association(self) -> tuple[float, float]:
         """(eta squared, Kruskal-Wallis p) of the cross-dissolve index across the curve patterns
         of the walks of the models that reached their objective (NaN with fewer than 2)."""
-        from stylepath.patterns_summary import association
-
         walks = self.valid_walks()
         if walks["model"].nunique() < 2:
             return np.nan, np.nan

@@ -6,13 +6,17 @@ cannot drift from the code: starting from the command's module (cli.COMMANDS), e
 stylepath module, at module level or inside a function, is followed with `ast`, transitively.
 A module also runs the `__init__.py` of each package above it, and a module that loads the
 modules of a package by name (`importlib.import_module(f"stylepath.models.{name}")`) depends on
-all of that package's modules. The same import graph shows that no module imports itself back
-(`import_cycles`).
+all of that package's modules, except in a job of one model's chain: that job runs its own
+model's file (and the files it builds on), not the other models'. Paths are relative to the
+working directory, so that a run moved with its checkout keeps its recorded inputs. The same
+import graph shows that no module imports itself back (`import_cycles`) and that no stage's
+command imports another's.
 
 Only the standard library is imported here: the Snakefile imports this module.
 """
 
 import ast
+import os
 from functools import cache
 from pathlib import Path
 
@@ -77,12 +81,13 @@ def loaded_by_name(name: str) -> frozenset[str]:
     return frozenset(packages)
 
 
-def modules_run_by(module: str) -> set[str]:
-    """`module` and every stylepath module that importing and running it executes."""
+def modules_run_by(module: str, skip: frozenset = frozenset()) -> set[str]:
+    """`module` and every stylepath module that importing and running it executes, except the
+    modules in `skip` (and what only they import)."""
     seen, todo = set(), [module]
     while todo:
         name = todo.pop()
-        if name in seen:
+        if name in seen or name in skip:
             continue
         seen.add(name)
         parts = name.split(".")
@@ -93,15 +98,40 @@ def modules_run_by(module: str) -> set[str]:
     return seen
 
 
-def command_sources(command: str) -> list[str]:
-    """Paths of the source files `python -m stylepath <command>` runs, sorted."""
+def imported_by(module: str) -> set[str]:
+    """`module` and the modules it imports explicitly, transitively (no packages above, nothing
+    loaded by name)."""
+    seen, todo = set(), [module]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo += imports_of(name)
+    return seen
+
+
+def other_models(model: str) -> frozenset[str]:
+    """The modules of the models that model `model`'s own module does not build on: a job of one
+    model's chain does not run them (the tvae runs models/vae.py, the ae neither)."""
+    from stylepath.config import model_names
+
+    modules = {f"{PACKAGE}.models.{name}" for name in model_names()}
+    return frozenset(modules - imported_by(f"{PACKAGE}.models.{model}"))
+
+
+@cache
+def command_sources(command: str, model: str | None = None) -> tuple[str, ...]:
+    """Paths of the source files `python -m stylepath <command>` runs, sorted, relative to the
+    working directory (so that a finished run moved elsewhere with its checkout plans nothing).
+    For a job of one model's chain (`model` given), of the model files only that model's own."""
     from stylepath.cli import COMMANDS
 
     module = COMMANDS[command][0]
     if module_file(module) is None:
         raise FileNotFoundError(f"the module of `stylepath {command}`, {module}, does not exist")
-    modules = set().union(*(modules_run_by(name) for name in (*ENTRY_POINTS, module)))
-    return sorted(str(module_file(name)) for name in modules)
+    skip = other_models(model) if model else frozenset()
+    modules = set().union(*(modules_run_by(name, skip) for name in (*ENTRY_POINTS, module)))
+    return tuple(sorted(os.path.relpath(module_file(name)) for name in modules))
 
 
 def import_graph() -> dict[str, frozenset[str]]:

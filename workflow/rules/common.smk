@@ -56,9 +56,10 @@ def benchmarks(name):
 
 def code(command):
     """The source files `stylepath <command>` runs (found from its imports), declared as
-    inputs so that editing the code a stage runs re-runs that stage and what follows it.
+    inputs so that editing the code a stage runs re-runs that stage and what follows it. A job
+    of one model's chain depends on its own model's file, not on the other models'.
     """
-    return command_sources(command)
+    return lambda wildcards: list(command_sources(command, wildcards.get("model")))
 
 
 def settings(*keys, **extra):

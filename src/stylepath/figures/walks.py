@@ -7,7 +7,7 @@ import seaborn as sns
 
 from stylepath.config import choices, model_label
 from stylepath.figures.common import new_figure
-from stylepath.patterns import PATTERNS
+from stylepath.walk_shape import PATTERNS
 
 
 def pattern_colours(palette: str) -> dict:

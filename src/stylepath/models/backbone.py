@@ -15,9 +15,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from stylepath.config import choices
 from stylepath.io import StylepathError
 
-IMAGE_SIZES = (32, 64, 128)
+IMAGE_SIZES = tuple(choices("dataset", "image_size"))
 CHANNELS = (32, 64, 128, 256, 256)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from stylepath.figures.patterns_summary import summary_figure
+from stylepath.figures.pattern_shares import summary_figure
 from stylepath.figures.walks import curves_figure, strips_figure
 from stylepath.io import StylepathError, save_figure
 

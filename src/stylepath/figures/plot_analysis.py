@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from stylepath.figures.analysis_summary import plot_pca_grid, plot_score_heatmaps, plot_spectra, plot_sphericity
-from stylepath.figures.diagnostics import diagnostics_figure
 from stylepath.figures.latent_space import plot_model
+from stylepath.figures.model_comparison import plot_pca_grid, plot_score_heatmaps, plot_spectra, plot_sphericity
+from stylepath.figures.objective_checks import diagnostics_figure
 from stylepath.io import StylepathError, read_json, save_figure
 
 

@@ -22,25 +22,14 @@ import numpy as np
 import pandas as pd
 
 from stylepath.io import StylepathError, write_csv, write_parquet
-from stylepath.patterns import PATTERNS
+from stylepath.statistics import association, correlation
+from stylepath.walk_shape import PATTERNS
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--walks", nargs="+", required=True, help="patterns/<model>.parquet files (walks)")
     parser.add_argument("--out", required=True, help="summary table (Parquet)")
     parser.add_argument("--csv", required=True, help="the same table as CSV")
-
-
-def correlation(x, y, method: str) -> tuple[float, float]:
-    """(r, p) of Pearson ('pearson', point-biserial for a 0/1 x) or Spearman; NaN if undefined."""
-    from scipy import stats
-
-    keep = np.isfinite(x) & np.isfinite(y)
-    x, y = np.asarray(x, np.float64)[keep], np.asarray(y, np.float64)[keep]
-    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
-        return np.nan, np.nan
-    result = stats.pearsonr(x, y) if method == "pearson" else stats.spearmanr(x, y)
-    return float(result[0]), float(result[1])
 
 
 def summarise_walks(walks: pd.DataFrame) -> dict:
@@ -62,22 +51,6 @@ def summarise_walks(walks: pd.DataFrame) -> dict:
     row["rho_cdi_bend"], row["p_cdi_bend"] = correlation(walks["bend"].to_numpy(), cdi, "spearman")
     row["eta2_cdi_pattern"], row["p_cdi_pattern"] = association(cdi, walks["pattern"].to_numpy())
     return row
-
-
-def association(values, groups) -> tuple[float, float]:
-    """(eta squared, Kruskal-Wallis p) of `values` across `groups`: the share of the variance of
-    the finite values that lies between the groups' means, and the rank test that the groups
-    share a distribution; NaN when fewer than two groups hold values or the values are constant."""
-    from scipy import stats
-
-    keep = np.isfinite(values)
-    values, groups = np.asarray(values, np.float64)[keep], np.asarray(groups)[keep]
-    samples = [values[groups == g] for g in np.unique(groups)]
-    if len(samples) < 2 or np.ptp(values) == 0:
-        return np.nan, np.nan
-    between = sum(len(x) * (x.mean() - values.mean()) ** 2 for x in samples)
-    eta2 = between / ((values - values.mean()) ** 2).sum()
-    return float(eta2), float(stats.kruskal(*samples).pvalue)
 
 
 def summarise(walks: pd.DataFrame) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import seaborn as sns
 from stylepath.config import model_label
 from stylepath.figures.common import model_colours, model_order, new_figure
 from stylepath.figures.walks import pattern_colours
-from stylepath.patterns import PATTERNS
+from stylepath.walk_shape import PATTERNS
 
 
 def summary_figure(summary, walks, curves, palette):

@@ -12,7 +12,7 @@ Criteria (each gives `pairs.n_per_criterion` pairs unless noted):
                        for EACH pair of styles: the k-th nearest of s1 with the k-th of s2,
                        k = 0..n-1 (k = 0 pairs the two most central images)
     cluster_centroids  the same with k-means clusters (k = number of styles,
-                       `stylepath.analysis.kmeans_labels`) instead of styles; the centre of a
+                       `stylepath.clustering.kmeans_labels`) instead of styles; the centre of a
                        cluster is the mean of its members; only members represent a cluster
 
 Duplicates and ties: images with identical codes (e.g. duplicate paintings) are collapsed to
@@ -32,19 +32,12 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from stylepath.analysis import kmeans_labels
+from stylepath.clustering import kmeans_labels
+from stylepath.config import choices
 from stylepath.io import StylepathError, write_parquet
 from stylepath.latents import read_latents
 
-CRITERIA = [
-    "random",
-    "same_style",
-    "across_styles",
-    "nearest",
-    "farthest",
-    "class_centroids",
-    "cluster_centroids",
-]
+CRITERIA = choices("pairs", "criteria")  # the schema's order: criterion i draws from [seed, i]
 
 
 def add_arguments(parser) -> None:

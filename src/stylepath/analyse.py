@@ -21,17 +21,15 @@ no score depends on that global scale.
 import numpy as np
 import pandas as pd
 from sklearn import metrics
-from sklearn.cluster import HDBSCAN, AgglomerativeClustering, KMeans
 from sklearn.decomposition import PCA
-from sklearn.mixture import GaussianMixture
 from tqdm import tqdm
 
+from stylepath.clustering import cluster_labels
+from stylepath.geometry import shape_measures
 from stylepath.io import StylepathError, write_json, write_parquet
 from stylepath.latents import read_latents, read_record
-from stylepath.shape import shape_measures
+from stylepath.statistics import percentile_interval
 
-ALGORITHMS = ("kmeans", "gmm", "ward", "hdbscan")
-SPACES = ("latent", "pca")
 STYLE_REFERENCE = "style"  # the algorithm name of the rows that score the style labels themselves
 LABEL_METRICS = {
     "ari": metrics.adjusted_rand_score,
@@ -77,42 +75,6 @@ def projections_table(meta, scores, n_components):
 
 
 # ----------------------------------------------------------------------------- clustering
-
-
-def scale_globally(x):
-    """x (N x D) centred and divided by one scalar, the root mean variance per dimension."""
-    centred = x - x.mean(axis=0)
-    scale = np.sqrt(np.mean(centred.var(axis=0)))
-    return centred / scale if scale > 0 else centred
-
-
-def kmeans_labels(z, n_clusters, seed):
-    """k-means cluster (0 .. n_clusters-1) of each row of z (N x D), shape (N,).
-
-    Exactly the clustering this stage scores as (kmeans, latent) when given the latent
-    codes, so other stages can find the same clusters (e.g. their centroids) from z alone.
-    """
-    x = scale_globally(np.asarray(z, dtype=np.float64))
-    return KMeans(n_clusters=n_clusters, n_init=10, random_state=seed).fit_predict(x)
-
-
-def cluster_labels(algorithm, x, n_clusters, seed, min_cluster_size):
-    """Cluster of each row of x (N x D) by `algorithm`, shape (N,); HDBSCAN's noise is -1.
-
-    k-means (10 seeded restarts), a full-covariance Gaussian mixture (seeded, k-means start)
-    and Ward's agglomeration (memory grows as N²) take n_clusters; HDBSCAN finds its own
-    number of clusters of at least `min_cluster_size` images.
-    """
-    if algorithm == "kmeans":
-        return kmeans_labels(x, n_clusters, seed)
-    x = scale_globally(x)
-    if algorithm == "gmm":
-        return GaussianMixture(n_components=n_clusters, covariance_type="full", random_state=seed).fit_predict(x)
-    if algorithm == "ward":
-        return AgglomerativeClustering(n_clusters=n_clusters, linkage="ward").fit_predict(x)
-    if algorithm == "hdbscan":
-        return HDBSCAN(min_cluster_size=min_cluster_size, copy=True).fit_predict(x)
-    raise StylepathError(f"unknown clustering algorithm {algorithm!r}; choose from {ALGORITHMS}")
 
 
 def point_silhouettes(x, labels):
@@ -168,17 +130,6 @@ def bootstrap_indices(n_images, n_bootstrap, seed):
     One set shared by every algorithm and space, so their intervals are paired.
     """
     return np.random.default_rng(seed).integers(0, n_images, size=(n_bootstrap, n_images))
-
-
-def percentile_interval(samples, confidence):
-    """Central percentile interval (low, high) of the finite samples at `confidence`."""
-    samples = np.asarray(samples, dtype=np.float64)
-    samples = samples[np.isfinite(samples)]
-    if len(samples) == 0:
-        return np.nan, np.nan
-    tail = 100 * (1 - confidence) / 2
-    low, high = np.percentile(samples, [tail, 100 - tail])
-    return float(low), float(high)
 
 
 def resampled_scores(styles, clusters, silhouettes, indices, names) -> dict:

@@ -1,0 +1,74 @@
+"""Statistics shared by the stages: intervals, correlations and associations.
+
+t_band / t_interval: a two-sided t interval of a mean (mean +- t(1 - (1 - c)/2, n - 1) * sd / sqrt(n));
+percentile_interval: a central bootstrap percentile interval; correlation: Pearson (point-biserial
+for a 0/1 variable) or Spearman; association: eta squared and the Kruskal-Wallis test of a value
+across groups. numpy and scipy only.
+"""
+
+import numpy as np
+
+
+def t_band(values: np.ndarray, confidence: float) -> tuple[float, float, float]:
+    """Mean and two-sided t confidence interval of a sample (NaN band when n < 2)."""
+    from scipy import stats
+
+    mean = values.mean()
+    if len(values) < 2:
+        return mean, np.nan, np.nan
+    half = stats.t.ppf(0.5 + confidence / 2, len(values) - 1) * stats.sem(values)
+    return mean, mean - half, mean + half
+
+
+def t_interval(values, confidence: float) -> dict:
+    """n, mean, ci_low, ci_high (t interval of the mean), sd, min, max of the finite values."""
+    values = np.asarray(values, np.float64)
+    values = values[np.isfinite(values)]
+    n = len(values)
+    result = {"n": n, "mean": np.nan, "ci_low": np.nan, "ci_high": np.nan, "sd": np.nan, "min": np.nan, "max": np.nan}
+    if n == 0:
+        return result
+    mean, low, high = t_band(values, confidence)
+    result.update(mean=mean, ci_low=low, ci_high=high, min=values.min(), max=values.max())
+    if n >= 2:
+        result["sd"] = values.std(ddof=1)
+    return result
+
+
+def percentile_interval(samples, confidence):
+    """Central percentile interval (low, high) of the finite samples at `confidence`."""
+    samples = np.asarray(samples, dtype=np.float64)
+    samples = samples[np.isfinite(samples)]
+    if len(samples) == 0:
+        return np.nan, np.nan
+    tail = 100 * (1 - confidence) / 2
+    low, high = np.percentile(samples, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def correlation(x, y, method: str) -> tuple[float, float]:
+    """(r, p) of Pearson ('pearson', point-biserial for a 0/1 x) or Spearman; NaN if undefined."""
+    from scipy import stats
+
+    keep = np.isfinite(x) & np.isfinite(y)
+    x, y = np.asarray(x, np.float64)[keep], np.asarray(y, np.float64)[keep]
+    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return np.nan, np.nan
+    result = stats.pearsonr(x, y) if method == "pearson" else stats.spearmanr(x, y)
+    return float(result[0]), float(result[1])
+
+
+def association(values, groups) -> tuple[float, float]:
+    """(eta squared, Kruskal-Wallis p) of `values` across `groups`: the share of the variance of
+    the finite values that lies between the groups' means, and the rank test that the groups
+    share a distribution; NaN when fewer than two groups hold values or the values are constant."""
+    from scipy import stats
+
+    keep = np.isfinite(values)
+    values, groups = np.asarray(values, np.float64)[keep], np.asarray(groups)[keep]
+    samples = [values[groups == g] for g in np.unique(groups)]
+    if len(samples) < 2 or np.ptp(values) == 0:
+        return np.nan, np.nan
+    between = sum(len(x) * (x.mean() - values.mean()) ** 2 for x in samples)
+    eta2 = between / ((values - values.mean()) ** 2).sum()
+    return float(eta2), float(stats.kruskal(*samples).pvalue)
