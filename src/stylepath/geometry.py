@@ -186,3 +186,18 @@ def moments(sample) -> dict:
         "max_variance": float(variance.max()),
         "sphericity": sphericity(sample),
     }
+
+
+EPOCH_PRIOR_STATISTICS = ("sphericity", "max_abs_mean", "min_variance", "max_variance")  # of `moments`
+
+
+def prior_statistics(z, logvar, seed: int, mmd_samples: int) -> dict:
+    """How close the prior sample of codes z (N x D; with logvar for a variational model) is to
+    N(0, I), as a model whose objective has a prior logs it per epoch: prior_sphericity,
+    prior_max_abs_mean, prior_min_variance, prior_max_variance and prior_mmd2 (on at most
+    `mmd_samples` rows)."""
+    sample = prior_sample(z, logvar, seed)
+    found = moments(sample)
+    row = {f"prior_{key}": found[key] for key in EPOCH_PRIOR_STATISTICS}
+    row["prior_mmd2"] = mmd2_to_prior(subsample(sample, mmd_samples, seed), seed)
+    return row
