@@ -44,6 +44,7 @@ COMMANDS = {
     "patterns": ("stylepath.patterns", "Label style-loss curves and measure cross-dissolve."),
     "summarise-patterns": ("stylepath.summarise_patterns", "Tabulate the trajectory patterns of all training runs."),
     "plot-trajectories": ("stylepath.figures.plot_trajectories", "Plot style-loss curves, walk strips, patterns."),
+    "controls": ("stylepath.controls", "Send known-answer latent tables through the verdict rules."),
     "summarise-run": ("stylepath.summarise_run", "Judge the study's claims across replicates (front page)."),
     "plot-replicates": ("stylepath.figures.plot_replicates", "Plot headline numbers per replicate over their mean."),
 }

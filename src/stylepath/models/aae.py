@@ -50,6 +50,7 @@ class AAE(Autoencoder):
     name = "aae"
     variational = False
     prior = True
+    adversarial = True
     prior_statistics = staticmethod(prior_statistics)  # logged per epoch (stylepath.geometry)
 
     def __init__(
