@@ -98,7 +98,7 @@ rule patterns:
         mem_mb=4000,
         runtime=30,
     params:
-        settings=settings("patterns"),
+        settings=settings("patterns", "style_loss"),
     shell:
         "python -m stylepath patterns --settings {params.settings:q} --style-loss {input.style_loss}"
         " --images {input.images} --index {input.index} --walks-out {output.walks}"
