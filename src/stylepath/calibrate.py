@@ -134,7 +134,9 @@ def transformed(kind: str, a, t, rng, settings: dict) -> np.ndarray:
     if kind == "zoom":
         return np.stack([about_centre(a, np.eye(2) / (1 + s * (settings["max_zoom"] - 1))) for s in t])
     if kind == "warp":
-        field = ndimage.gaussian_filter(rng.standard_normal((2, side, side)), sigma=(0, side / 6, side / 6), mode="wrap")
+        field = ndimage.gaussian_filter(
+            rng.standard_normal((2, side, side)), sigma=(0, side / 6, side / 6), mode="wrap"
+        )
         field *= settings["warp_amplitude"] * side / np.sqrt(np.mean(field**2))
         grid = np.mgrid[0:side, 0:side].astype(np.float64)
         return np.stack([resample(a, None, coordinates=grid + s * field) for s in t])
@@ -165,7 +167,9 @@ def build_walks(images, metadata: pd.DataFrame, settings: dict, steps: int, seed
     """The known-answer walks: (frames uint8 (walks x steps) x H x W x 3, index table).
     images: the run's uint8 N x H x W x 3; metadata: its rows (source column)."""
     if len(images) < 2:
-        raise StylepathError("the calibration needs at least 2 images in data/images.npy; re-run `stylepath prepare-data`")
+        raise StylepathError(
+            "the calibration needs at least 2 images in data/images.npy; re-run `stylepath prepare-data`"
+        )
     rng = np.random.default_rng([seed, 21])
     t = np.linspace(0.0, 1.0, steps)
     sources = metadata["source"].astype(str).to_numpy()
@@ -264,7 +268,8 @@ def main(args) -> None:
     metadata = pd.read_parquet(args.metadata)
     if len(metadata) != len(images):
         raise StylepathError(
-            f"{args.metadata} has {len(metadata)} rows but {args.images} {len(images)} images; re-run `stylepath prepare-data`"
+            f"{args.metadata} has {len(metadata)} rows but {args.images} {len(images)} images; "
+            "re-run `stylepath prepare-data`"
         )
     frames, index = build_walks(images, metadata, calibration, args.settings["steps"], seed)
     print(f"{index['pair_id'].nunique()} calibration walks of {args.settings['steps']} frames", flush=True)
