@@ -3,6 +3,7 @@
 # data -> for each model and replicate (training seed), one chain of jobs:
 #         train -> encode -> analyse (PCA, covariance shape, clustering, did it reach its objective?)
 #                         -> select pairs -> interpolate -> style loss -> patterns
+#      -> calibrate: known-answer walks from the data through the same style loss and pattern rule
 #      -> summaries across models and replicates -> summarise_run (findings with verdicts: the
 #         report's front page) and one figure job per stage
 # Every stage is one `stylepath <command>`; its settings come from config.yaml through params.
@@ -19,6 +20,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/training.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/trajectories.smk"
+include: "workflow/rules/calibration.smk"
 include: "workflow/rules/report.smk"
 
 
@@ -32,3 +34,5 @@ rule all:
         rules.plot_reconstructions.output,
         rules.plot_analysis.output,
         rules.plot_trajectories.output,
+        rules.calibrate.output,
+        rules.plot_calibration.output,

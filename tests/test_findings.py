@@ -69,7 +69,13 @@ def walk_rows(replicates=(0, 1), horseshoes=None, wave_cdi=0.9):
             cdi = [centre[p] + rng.normal(0, 0.05) for p in patterns]
             rows += [{"model": model, "replicate": replicate, "pattern": p, "cross_dissolve_index": c}
                      for p, c in zip(patterns, cdi)]  # fmt: skip
-    return pd.DataFrame(rows)
+    walks = pd.DataFrame(rows)  # the walks-table columns the summaries read besides these
+    return walks.assign(
+        pattern_hump=walks["pattern"],
+        pattern_valley="other",
+        dissolve_score=walks["cross_dissolve_index"],
+        static=False,
+    )
 
 
 def table(analysis=None, walks=None):

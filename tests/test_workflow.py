@@ -93,13 +93,14 @@ def test_nothing_to_do_when_up_to_date(workdir):
 def test_interpolation_steps_rerun_trajectories_only(workdir):
     jobs = changed(workdir, lambda c: c["interpolation"].update(steps=6))
     assert jobs == per_chain("interpolate", "style_loss", "patterns") | single(
-        "summarise_patterns", "plot_trajectories", "summarise_run", "plot_replicates"
-    )
+        "summarise_patterns", "plot_trajectories", "summarise_run", "plot_replicates",
+        "calibrate", "plot_calibration",  # the calibration walks have the run's number of steps
+    )  # fmt: skip
 
 
 def test_figure_setting_reruns_figures_only(workdir):
     jobs = changed(workdir, lambda c: c["figures"].update(dpi=61))
-    assert jobs == single(*FIGURES)
+    assert jobs == single(*FIGURES, "plot_calibration")
 
 
 def test_one_models_hyperparameter_reruns_that_models_replicates_only(workdir):
@@ -121,6 +122,11 @@ def test_adding_a_seed_runs_only_that_seeds_chains_and_the_summaries(workdir):
     assert jobs == per_chain(*CHAIN, replicates=["2"]) | single(
         "summarise_analysis", "summarise_patterns", "summarise_run", *FIGURES[1:]
     )
+
+
+def test_calibration_setting_reruns_the_calibration_only(workdir):
+    jobs = changed(workdir, lambda c: c.setdefault("calibration", {}).update(noise_walks=21))
+    assert jobs == single("calibrate", "plot_calibration")
 
 
 def test_clustering_setting_reruns_analysis_only(workdir):
