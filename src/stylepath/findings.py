@@ -33,13 +33,13 @@ the per-replicate values (`across_replicates`).
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from stylepath.config import model_names
-from stylepath.statistics import association, correlation, holm, t_band, t_interval
+from stylepath.statistics import holm, t_band, t_interval
+from stylepath.walk_statistics import TRAJECTORY_CLAIMS
 
 VERDICTS = ("supported", "contradicted", "inconclusive", "not tested")
 OTHERS = [m for m in model_names() if m not in ("aae", "tvae")]  # the study's plain models: AE, VAE, β-VAE
@@ -92,32 +92,10 @@ class Replicate:
         """One model's value of an analysis column."""
         return float(self.analysis.loc[self.analysis["model"] == model, column].iloc[0])
 
-    def horseshoe_share(self, model: str) -> float:
-        """Share of the model's walks whose curve is a horseshoe."""
-        return float((self.walks.loc[self.walks["model"] == model, "pattern"] == "horseshoe").mean())
-
     def valid_walks(self) -> pd.DataFrame:
-        """The walks of the models that reached their objective."""
+        """The walks of the models that reached their objective (static walks are left out by the
+        statistics themselves: walk_shape.pooled)."""
         return self.walks[self.walks["model"].isin(self.valid)]
-
-    @cached_property
-    def wave_association(self) -> tuple[float, float]:
-        """(r, p): point-biserial correlation of 'the curve is a wave' with the cross-dissolve
-        index over the walks of the models that reached their objective (NaN with fewer than 2)."""
-        walks = self.valid_walks()
-        if walks["model"].nunique() < 2:
-            return np.nan, np.nan
-        is_wave = (walks["pattern"] == "wave").to_numpy(np.float64)
-        return correlation(is_wave, walks["cross_dissolve_index"].to_numpy(np.float64), "pearson")
-
-    @cached_property
-    def pattern_association(self) -> tuple[float, float]:
-        """(eta squared, Kruskal-Wallis p) of the cross-dissolve index across the curve patterns
-        of the walks of the models that reached their objective (NaN with fewer than 2)."""
-        walks = self.valid_walks()
-        if walks["model"].nunique() < 2:
-            return np.nan, np.nan
-        return association(walks["cross_dissolve_index"].to_numpy(np.float64), walks["pattern"].to_numpy())
 
 
 def replicates_of(analysis: pd.DataFrame, walks: pd.DataFrame) -> dict:
@@ -231,17 +209,51 @@ def isotropy_lead(replicate: Replicate) -> float:
     return replicate.value("aae", "isotropy") - max(replicate.value(m, "isotropy") for m in others)
 
 
-def horseshoe_lead(replicate: Replicate) -> float:
-    """The smaller of the AAE's and the VAE's horseshoe shares minus the largest share of the
-    other models that reached their objective; NaN when no walk of these models is a horseshoe."""
-    others = [m for m in replicate.valid if m not in ("aae", "vae")]
-    shares = {m: replicate.horseshoe_share(m) for m in ["aae", "vae", *others]}
-    if not others or max(shares.values()) == 0:
-        return np.nan
-    return min(shares["aae"], shares["vae"]) - max(shares[m] for m in others)
+TRAJECTORY_STATEMENTS = {
+    "horseshoe_aae_vae": ("Horseshoe curves occur mainly in the AAE and the VAE.", ["aae", "vae"],
+                          "the AAE's and VAE's share of the horseshoe walks (non-static walks of the models that "
+                          "reached their objective) > {mainly_share}"),
+    "wave_cross_dissolve": ("Wave curves go with cross-dissolves.", [],
+                            "dissolve score of wave minus horseshoe walks, within model and criterion, adjusted for "
+                            "the ends' pixel distance >= {min_wave_dissolve_gap}"),
+    "cross_dissolve_pattern": ("The amount of cross-dissolve is strongly associated with the curve pattern "
+                               "(waves dissolve more).", [],
+                               "Cliff's delta of the dissolve score, wave against horseshoe walks "
+                               "> {strong_dominance}"),
+}  # fmt: skip
 
 
-CLAIMS = [
+def trajectory_claims(pattern_column: str, label: str) -> list[Claim]:
+    """The three trajectory claims (stylepath.walk_statistics) on the walks' `pattern_column`: a
+    reading of the horseshoe (pattern_hump, pattern_valley) or one VGG19 layer (pattern_<layer>)."""
+    claims = []
+    for key, (function, threshold, side) in TRAJECTORY_CLAIMS.items():
+        statement, models, criterion = TRAJECTORY_STATEMENTS[key]
+        claims.append(
+            Claim(
+                f"{key}:{label}",
+                statement,
+                f"{criterion} ({label})",
+                function.__name__,
+                models,
+                "style loss",
+                lambda r, t, f=function: f(r.valid_walks(), t, pattern_column),
+                lambda r, t, k=threshold: t[k],
+                side,
+            )
+        )
+    return claims
+
+
+def readings(default: list[str]) -> dict[str, str]:
+    """The walks' pattern column of each reading of the horseshoe, the configured one first."""
+    names = {"pattern_hump": "hump reading", "pattern_valley": "valley reading"}
+    first = "pattern_hump" if default == ["hump"] else "pattern_valley" if default == ["valley"] else None
+    order = sorted(names, key=lambda column: column != first)
+    return {column: names[column] + (" (the default)" if column == first else "") for column in order}
+
+
+LATENT_CLAIMS = [
     spherical_claim("aae_spherical", "aae", "The AAE's latent covariance is spherical."),
     Claim(
         "aae_more_spherical", "The AAE's latent space is more spherical than every other model's.",
@@ -254,25 +266,6 @@ CLAIMS = [
     oblong_claim("others_oblong", OTHERS, "The β-VAE's, VAE's and AE's latent spaces are oblong."),
     not_grouped_claim(
         "others_not_grouped", OTHERS, "The β-VAE's, VAE's and AE's latent spaces are not grouped by style."
-    ),
-    Claim(
-        "horseshoe_aae_vae", "Horseshoe curves occur mainly in the AAE and the VAE.",
-        "the AAE's and the VAE's horseshoe shares both exceed every other model's (models that reached their "
-        "objective): min(AAE, VAE) - max(others) > 0", "horseshoe share lead of the AAE and VAE", ["aae", "vae"],
-        "style loss", lambda r, t: horseshoe_lead(r), lambda r, t: 0.0, "above",
-    ),
-    Claim(
-        "wave_cross_dissolve", "Wave curves go with cross-dissolves.",
-        "point-biserial r of 'wave' with the cross-dissolve index > 0, p < {alpha} (walks of the models that "
-        "reached their objective)", "r (wave, cross-dissolve index)", [], "style loss",
-        lambda r, t: r.wave_association[0], lambda r, t: 0.0, "above", lambda r, t: r.wave_association[1],
-    ),
-    Claim(
-        "cross_dissolve_pattern", "The amount of cross-dissolve is strongly associated with the curve pattern.",
-        "eta² of the cross-dissolve index by pattern >= {strong_association}, Kruskal-Wallis p < {alpha} (walks "
-        "of the models that reached their objective)", "eta² (cross-dissolve index by pattern)", [], "style loss",
-        lambda r, t: r.pattern_association[0], lambda r, t: t["strong_association"], "above",
-        lambda r, t: r.pattern_association[1],
     ),
 ]  # fmt: skip
 
@@ -371,10 +364,24 @@ def judge_all(claims: list[Claim], replicates: dict, models: set, settings: dict
     return apply_tests(table, settings["alpha"])
 
 
-def findings_table(analysis: pd.DataFrame, walks: pd.DataFrame, settings: dict) -> pd.DataFrame:
-    """The findings table: one row per claim. analysis: one row per model and replicate
-    (summarise-analysis, with reached_objective); walks: every walk of every model and replicate."""
-    return judge_all(CLAIMS, replicates_of(analysis, walks), set(analysis["model"]), settings)
+def findings_table(analysis: pd.DataFrame, walks: pd.DataFrame, settings: dict, orientations: list) -> pd.DataFrame:
+    """The findings table: one row per claim, the trajectory claims under each reading of the
+    horseshoe (`orientations`: patterns.horseshoe_orientations, the default reading). analysis: one
+    row per model and replicate (summarise-analysis, with reached_objective); walks: every walk of
+    every model and replicate (patterns)."""
+    claims = LATENT_CLAIMS + [
+        c for column, label in readings(orientations).items() for c in trajectory_claims(column, label)
+    ]
+    return judge_all(claims, replicates_of(analysis, walks), set(analysis["model"]), settings)
+
+
+def layer_table(analysis: pd.DataFrame, walks: pd.DataFrame, settings: dict, layers: list[str]) -> pd.DataFrame:
+    """The trajectory claims judged on each VGG19 layer's own curve (the walks' pattern_<layer>),
+    one family of tests of its own: does a verdict hold per layer, or only for the total?"""
+    claims = [c for layer in layers for c in trajectory_claims(f"pattern_{layer}", layer)]
+    table = judge_all(claims, replicates_of(analysis, walks), set(analysis["model"]), settings)
+    table.insert(0, "layer", [layer for layer in layers for _ in TRAJECTORY_CLAIMS])
+    return table
 
 
 def shape_reading(isotropy: float, band_low: float, settings: dict) -> str:

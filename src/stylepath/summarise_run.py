@@ -11,6 +11,7 @@ Outputs:
                             (t interval of the margin), values (per replicate), holds_in (margin
                             > 0), valid_replicates, replicates, p (largest over replicates),
                             interval_verdict, note, p_holm, verdict, data, vgg19_weights
+    report/findings_by_layer.csv   the trajectory claims judged on each VGG19 layer's own curve
     report/replicates.csv   per model (and 'all' = every model's walks pooled) and quantity: n,
                             mean, ci_low, ci_high, sd, min, max, values, replicates
     report/headline.csv     one row per model and replicate: the headline numbers, the shape in
@@ -23,7 +24,7 @@ import html
 import pandas as pd
 
 from stylepath.config import model_label
-from stylepath.findings import across_replicates, findings_table, shape_reading
+from stylepath.findings import across_replicates, findings_table, layer_table, shape_reading
 from stylepath.io import StylepathError, atomic_path, read_json, write_csv
 
 # column of the headline table -> (source table, its column)
@@ -201,7 +202,7 @@ RULE = (
 )
 
 
-def to_html(findings, controls, headline, replicates, origin: dict, run: str) -> str:
+def to_html(findings, by_layer, controls, headline, replicates, origin: dict, run: str) -> str:
     """The front page: provenance, findings, objectives, headline numbers, how to read them."""
     warning = f"<p class='warning'>{html.escape(origin['warning'])}</p>" if origin["warning"] else ""
     return (
@@ -211,6 +212,10 @@ def to_html(findings, controls, headline, replicates, origin: dict, run: str) ->
         f"Replicates (training seeds): {origin['replicates']}.</p>"
         f"{verdict_table_html(findings, 'claim')}"
         f"<p>{RULE}</p>"
+        "<h3>The trajectory claims on each VGG19 layer's own curve</h3>"
+        "<p>With Gatys' normalisation and equal weights one layer can dominate the total (each layer's share: "
+        "patterns/layers.csv); each layer's verdicts, a family of tests of its own:</p>"
+        f"{verdict_table_html(by_layer, 'layer', ['claim'])}"
         "<h3>Collapse (dimensions that carry no variance, never read as shape)</h3>"
         f"{collapse_html(headline)}"
         "<h3>What each rule says about cases whose answer we know</h3>"
@@ -239,6 +244,7 @@ def add_arguments(parser):
     parser.add_argument("--style-loss-info", required=True, help="one style_loss/<chain>.json (the weights used)")
     parser.add_argument("--controls", required=True, help="report/controls.csv (stylepath controls)")
     parser.add_argument("--findings", required=True, help="out: findings table (CSV)")
+    parser.add_argument("--by-layer", required=True, help="out: the trajectory claims per VGG19 layer (CSV)")
     parser.add_argument("--replicates", required=True, help="out: across-replicate statistics (CSV)")
     parser.add_argument("--headline", required=True, help="out: headline numbers per run (CSV)")
     parser.add_argument("--html", required=True, help="out: the front page (HTML)")
@@ -249,7 +255,8 @@ def main(args):
     analysis, patterns = pd.read_parquet(args.analysis), pd.read_parquet(args.patterns)
     headline = with_shape_reading(headline_table(analysis, patterns), thresholds)
     walks = pd.concat([pd.read_parquet(path) for path in args.walks], ignore_index=True)
-    findings = findings_table(analysis, walks, thresholds)
+    findings = findings_table(analysis, walks, thresholds, args.settings["horseshoe_orientations"])
+    by_layer = layer_table(analysis, walks, thresholds, args.settings["layers"])
     replicates = replicate_table(headline, patterns, thresholds["confidence"])
     origin = provenance(read_json(args.data), read_json(args.style_loss_info), analysis["replicate"].nunique())
     findings.insert(len(findings.columns), "data", origin["data"])
@@ -261,8 +268,9 @@ def main(args):
         flush=True,
     )
     write_csv(findings, args.findings)
+    write_csv(by_layer, args.by_layer)
     write_csv(replicates, args.replicates)
     write_csv(headline, args.headline)
     with atomic_path(args.html) as tmp:
         controls = pd.read_csv(args.controls)
-        tmp.write_text(to_html(findings, controls, headline, replicates, origin, args.settings["run"]))
+        tmp.write_text(to_html(findings, by_layer, controls, headline, replicates, origin, args.settings["run"]))

@@ -36,6 +36,7 @@ rule summarise_run:
         code=code("summarise-run"),
     output:
         findings=f"{RESULTS}/report/findings.csv",
+        by_layer=f"{RESULTS}/report/findings_by_layer.csv",
         replicates=f"{RESULTS}/report/replicates.csv",
         headline=f"{RESULTS}/report/headline.csv",
         html=report(
@@ -53,11 +54,17 @@ rule summarise_run:
     resources:
         mem_mb=1000,
     params:
-        settings=settings("run", "findings"),
+        settings=settings(
+            "run",
+            "findings",
+            horseshoe_orientations=config["patterns"]["horseshoe_orientations"],
+            layers=config["style_loss"]["layers"],
+        ),
     shell:
         "python -m stylepath summarise-run --settings {params.settings:q}"
         " --analysis {input.analysis} --patterns {input.patterns} --walks {input.walks} --data {input.data}"
         " --style-loss-info {input.style_loss_info} --controls {input.controls} --findings {output.findings}"
+        " --by-layer {output.by_layer}"
         " --replicates {output.replicates} --headline {output.headline} --html {output.html}"
         " > {log} 2>&1"
 
