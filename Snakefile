@@ -4,7 +4,7 @@
 #         train -> encode -> analyse (PCA, covariance shape, clustering, did it reach its objective?)
 #                         -> select pairs -> interpolate -> style loss -> patterns
 #      -> summaries across models and replicates -> summarise_run (findings with verdicts: the
-#         report's front page) and one figure job per stage
+#         report's front page), one figure job per stage and the explorer (one interactive page)
 # Every stage is one `stylepath <command>`; its settings come from config.yaml through params.
 
 
@@ -20,6 +20,7 @@ include: "workflow/rules/training.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/trajectories.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/explorer.smk"
 
 
 rule all:
@@ -32,3 +33,4 @@ rule all:
         rules.plot_reconstructions.output,
         rules.plot_analysis.output,
         rules.plot_trajectories.output,
+        rules.explorer.output,

@@ -37,6 +37,7 @@ COMMANDS = {
     "plot-trajectories": ("stylepath.figures.trajectories", "Plot style-loss curves, walk strips, patterns."),
     "summarise-run": ("stylepath.run_summary", "Judge the study's claims across replicates (front page)."),
     "plot-replicates": ("stylepath.figures.replicates", "Plot headline numbers per replicate over their mean."),
+    "explorer": ("stylepath.explorer", "Write the interactive explorer of latent spaces and walks (one HTML page)."),
 }
 
 
