@@ -158,6 +158,8 @@ def to_html(findings, headline, replicates, origin: dict, run: str) -> str:
         f"<h2>stylepath run {html.escape(run)}: the study's claims</h2>{warning}"
         f"<p>Data: {html.escape(origin['data'])}. VGG19 weights: {html.escape(origin['weights'])}. "
         f"Replicates (training seeds): {origin['replicates']}.</p>"
+        "<p>To look at the latent spaces and walks: <a href='explorer.html'>the explorer</a> (explorer.html beside "
+        "this page; in the Snakemake report, under 0 Summary).</p>"
         f"{findings_html(findings)}"
         "<p>A claim is <b>supported</b> when its criterion holds in every valid replicate (at least 2), "
         "<b>contradicted</b> when it holds in none, <b>inconclusive</b> otherwise. A replicate is valid "
