@@ -92,7 +92,7 @@ def measure(page: Path) -> dict:
 
 def screenshot(page: Path, out: Path, walk: int = 0) -> None:
     """A screenshot of the page with walk `walk` of the first chain clicked."""
-    with browser.browser(width=1240, height=1000) as driver:
+    with browser.browser(width=1240, height=1280) as driver:
         browser.open_page(driver, page)
         driver.execute_script(f"Bokeh.documents[0].get_model_by_name('segments').selected.indices = [{walk}];")
         time.sleep(1.0)  # let the panel and curves draw

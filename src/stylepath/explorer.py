@@ -318,7 +318,7 @@ panel.text = '<div class="walk"><b>walk ' + d.pair_id[i] + '</b>, criterion <b>'
     '<br>pattern <b>' + esc(d.pattern[i]) + '</b> (' + esc(d.orientation[i]) + '), cross-dissolve index <b>' +
     Number(d.cross_dissolve_index[i]).toFixed(2) + '</b>, bend ' + Number(d.bend[i]).toFixed(2) +
     ', turns ' + d.turns[i] + ends + '<div>decoded frames, t = 0 &rarr; 1:</div>' +
-    '<img class="strip" src="' + d.strip[i] + '" style="max-width:100%;height:auto;image-rendering:pixelated"></div>';
+    '<img class="strip" src="' + d.strip[i] + '" style="width:100%;height:auto;image-rendering:pixelated"></div>';
 const data = {t: Array.from(d.t[i]), total: Array.from(d.loss_total[i])};
 for (const layer of layers) data[layer] = Array.from(d['loss_' + layer][i]);
 curve.data = data;
