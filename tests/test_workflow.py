@@ -104,7 +104,7 @@ def test_explorer_caps_rerun_the_explorer_only(workdir):
 def test_explorer_page_is_written_and_self_contained(workdir):
     page = (workdir / "results" / "tiny" / "report" / "explorer.html").read_text()
     assert "stylepath explorer" in page and page.count("data:image/webp;base64,") > 4 * 16
-    assert "<script src=" not in page and "<script type=\"text/javascript\" src=" not in page
+    assert "<script src=" not in page and '<script type="text/javascript" src=' not in page
 
 
 def test_one_models_hyperparameter_reruns_that_models_replicates_only(workdir):
