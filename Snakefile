@@ -5,7 +5,7 @@
 #                         -> select pairs -> interpolate -> style loss -> patterns
 #      -> calibrate: known-answer walks from the data through the same style loss and pattern rule
 #      -> summaries across models and replicates -> summarise_run (findings with verdicts: the
-#         report's front page) and one figure job per stage
+#         report's front page), one figure job per stage and the explorer (one interactive page)
 # Every stage is one `stylepath <command>`; its settings come from config.yaml through params.
 
 
@@ -22,6 +22,7 @@ include: "workflow/rules/analysis.smk"
 include: "workflow/rules/trajectories.smk"
 include: "workflow/rules/calibration.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/explorer.smk"
 
 
 rule all:
@@ -36,3 +37,4 @@ rule all:
         rules.plot_trajectories.output,
         rules.calibrate.output,
         rules.plot_calibration.output,
+        rules.explorer.output,

@@ -49,6 +49,7 @@ COMMANDS = {
     "controls": ("stylepath.controls", "Send known-answer latent tables through the verdict rules."),
     "summarise-run": ("stylepath.summarise_run", "Judge the study's claims across replicates (front page)."),
     "plot-replicates": ("stylepath.figures.plot_replicates", "Plot headline numbers per replicate over their mean."),
+    "explorer": ("stylepath.explorer", "Write the interactive explorer of latent spaces and walks (one HTML page)."),
 }
 
 

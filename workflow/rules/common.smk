@@ -144,6 +144,31 @@ def vgg_weights_file(wildcards):
     return [] if weights in ("imagenet", "random") else weights
 
 
+CALIBRATION = f"{RESULTS}/calibration"
+
+
+def calibration_files(wildcards):
+    """The calibration stage's outputs (notes: calibration contract) where this workflow has
+    the stage, else none: the explorer shows them when they are there."""
+    if "calibrate" not in {r.name for r in workflow.rules}:
+        return {}
+    return {
+        "calibration_images": f"{CALIBRATION}/images.npy",
+        "calibration_index": f"{CALIBRATION}/index.parquet",
+        "calibration_style_loss": f"{CALIBRATION}/style_loss.parquet",
+        "calibration_walks": f"{CALIBRATION}/walks.parquet",
+    }
+
+
+def calibration_arguments(wildcards, input):
+    """--calibration-* options for the calibration inputs present (none without the stage)."""
+    return " ".join(
+        f"--{name.replace('_', '-')} {path}"
+        for name, path in input.items()
+        if name.startswith("calibration_")
+    )
+
+
 wildcard_constraints:
     model="|".join(MODELS),
     replicate=r"\d+",
