@@ -214,48 +214,45 @@ def isotropy(eigenvalues) -> float:
     return float(eigenvalues.sum() ** 2 / (len(eigenvalues) * np.sum(eigenvalues**2)))
 
 
-def active_part(z, active: np.ndarray | None, variance_share: float) -> np.ndarray:
+def active_part(z, active: np.ndarray | None, threshold: float) -> np.ndarray:
     """Covariance eigenvalues (descending) of the part of z (N x D) that carries variance: the
     dimensions flagged in `active` (D booleans: a variational model's active units), or, when
-    active is None (a deterministic encoder), the leading principal components that together
-    hold at least `variance_share` of the variance."""
+    active is None (a deterministic encoder, whose scale is arbitrary), the principal components
+    whose variance exceeds `threshold` times the mean variance per dimension (the same cut, in
+    units of the codes' own scale, that Burda et al.'s threshold makes in units of the prior's)."""
     if active is not None:
         if not np.any(active):
             return np.zeros(0)
         return covariance_spectrum(z[:, active]) if active.sum() > 1 else np.array([np.var(z[:, active], ddof=1)])
     eigenvalues = covariance_spectrum(z)
-    total = eigenvalues.sum()
-    if total == 0:
-        return np.zeros(0)
-    k = int(np.searchsorted(np.cumsum(eigenvalues) / total, variance_share - 1e-12) + 1)
-    return eigenvalues[: min(k, len(eigenvalues))]
+    return eigenvalues[eigenvalues > threshold * eigenvalues.mean()]
 
 
-def isotropy_band(n: int, d: int, deterministic: bool, variance_share: float, draws: int, seed: int) -> tuple:
+def isotropy_band(n: int, d: int, deterministic: bool, threshold: float, draws: int, seed: int) -> tuple:
     """1st and 99th percentile of the isotropy of the active part of n draws of N(0, I_d), the
     active part found exactly as for the codes (all d dimensions for a variational model's active
-    units; the leading components holding variance_share for a deterministic encoder)."""
+    units; the components above threshold x the mean variance for a deterministic encoder)."""
     rng = np.random.default_rng([seed, 6])
     values = []
     for _ in range(draws):
         sample = rng.standard_normal((n, d))
-        values.append(isotropy(active_part(sample, None if deterministic else np.ones(d, bool), variance_share)))
+        values.append(isotropy(active_part(sample, None if deterministic else np.ones(d, bool), threshold)))
     low, high = np.quantile(values, BAND_QUANTILES)
     return float(low), float(high)
 
 
-def active_shape(z, active, variance_share: float, band_draws: int, seed: int) -> dict:
+def active_shape(z, active, threshold: float, band_draws: int, seed: int) -> dict:
     """Shape of the part of z (N x D) that carries variance (see active_part), with the band of
     N(0, I) samples of the same size: active_dims, collapsed_dims (D - active_dims), isotropy,
     isotropy_band [low, high], axis_ratio (largest over smallest principal standard deviation
     of the active part, >= 1)."""
     n, d = z.shape
-    eigenvalues = active_part(z, active, variance_share)
+    eigenvalues = active_part(z, active, threshold)
     k = len(eigenvalues)
     if k == 0:
         return {"active_dims": 0, "collapsed_dims": d, "isotropy": None, "isotropy_band": [None, None],
                 "axis_ratio": None}  # fmt: skip
-    low, high = isotropy_band(n, k if active is not None else d, active is None, variance_share, band_draws, seed)
+    low, high = isotropy_band(n, k if active is not None else d, active is None, threshold, band_draws, seed)
     ratio = np.sqrt(eigenvalues[0] / eigenvalues[-1]) if eigenvalues[-1] > 0 else np.inf
     return {
         "active_dims": k,
@@ -269,13 +266,10 @@ def active_shape(z, active, variance_share: float, band_draws: int, seed: int) -
 def held_out_shape(z, val, variational: bool, analysis: dict, seed: int) -> dict:
     """Shape of the held-out codes' active part (`active_shape` of z[val], z N x D, val N booleans):
     a variational model's active units (variance of the posterior means over all images above
-    analysis.diagnostics.active_unit_threshold), else the leading components holding
-    analysis.shape.variance_share; with n, the number of held-out codes."""
+    analysis.diagnostics.active_unit_threshold), else the principal components above that
+    threshold times the mean variance; with n, the number of held-out codes."""
     if val.sum() <= 2:
         raise StylepathError("the held-out shape needs at least 3 val images (dataset.val_fraction)")
-    active = z.var(0, ddof=1) > analysis["diagnostics"]["active_unit_threshold"] if variational else None
-    settings = analysis["shape"]
-    return {
-        "n": int(val.sum()),
-        **active_shape(z[val], active, settings["variance_share"], settings["band_draws"], seed),
-    }
+    threshold = analysis["diagnostics"]["active_unit_threshold"]
+    active = z.var(0, ddof=1) > threshold if variational else None
+    return {"n": int(val.sum()), **active_shape(z[val], active, threshold, analysis["shape"]["band_draws"], seed)}

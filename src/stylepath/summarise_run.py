@@ -212,7 +212,7 @@ def to_html(findings, by_layer, controls, headline, replicates, origin: dict, ru
         f"Replicates (training seeds): {origin['replicates']}.</p>"
         "<p>To look at the latent spaces and walks: <a href='explorer.html'>the explorer</a> (explorer.html beside "
         "this page; in the Snakemake report, under 0 Summary).</p>"
-                f"{verdict_table_html(findings, 'claim')}"
+        f"{verdict_table_html(findings, 'claim')}"
         f"<p>{RULE}</p>"
         "<h3>The trajectory claims on each VGG19 layer's own curve</h3>"
         "<p>With Gatys' normalisation and equal weights one layer can dominate the total (each layer's share: "
