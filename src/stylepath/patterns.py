@@ -60,11 +60,12 @@ indices measure rounding noise; filter on it (1/255 = one level) before reading 
 
 Outputs:
     patterns/<model>/seed<replicate>/walks.parquet
-        per walk: model, replicate, pair_id, criterion, pattern, orientation, mean_loss, cv, r2,
+        per instrument (style_loss.instruments) and walk: model, replicate, instrument, pair_id,
+        criterion, pattern, orientation, mean_loss, cv, r2,
         bend, vertex, arm, turns, cross_dissolve_index, linear_blend_index, alpha_rmse,
         end_difference, weights_id
     patterns/<model>/seed<replicate>/curves.parquet
-        mean curves with t confidence bands: model, replicate, quantity (total or a layer),
+        mean curves with t confidence bands: model, replicate, instrument, quantity (total or a component),
         criterion (all or one), scale (raw, or relative = each curve divided by its own mean),
         step, t_mid, mean, ci_low, ci_high, n
 """
@@ -73,9 +74,9 @@ import numpy as np
 import pandas as pd
 
 from stylepath.io import StylepathError, write_parquet
+from stylepath.style_loss import TABLE_COLUMNS
 
 PATTERNS = ["horseshoe", "wave", "other"]
-TABLE_COLUMNS = {"model", "replicate", "pair_id", "criterion", "step", "t_from", "t_to", "total", "weights_id"}
 
 
 def add_arguments(parser) -> None:
@@ -255,16 +256,23 @@ def main(args) -> None:
         )
     if losses.empty:
         raise StylepathError(f"{args.style_loss} is empty; re-run `stylepath style-loss`")
-    walks = walk_patterns(losses, images, index, settings)
-    walks.insert(0, "model", losses["model"].iloc[0])
-    walks.insert(1, "replicate", losses["replicate"].iloc[0])
-    walks["weights_id"] = losses["weights_id"].iloc[0]
-    for pattern in PATTERNS:
-        share = (walks["pattern"] == pattern).mean()
-        print(f"{pattern}: {share:.0%} of {len(walks)} walks")
-    print(f"mean cross-dissolve index {walks['cross_dissolve_index'].mean():.3f}")
-    write_parquet(walks, args.walks_out)
-    curves = mean_curves(losses, settings["confidence"])
-    curves.insert(0, "model", losses["model"].iloc[0])
-    curves.insert(1, "replicate", losses["replicate"].iloc[0])
-    write_parquet(curves, args.curves_out)
+    all_walks, all_curves = [], []
+    for instrument, of_instrument in losses.groupby("instrument", sort=False):  # each on its own
+        of_instrument = of_instrument.dropna(axis=1, how="all")  # the other instrument's components
+        walks = walk_patterns(of_instrument, images, index, settings)
+        walks.insert(0, "model", losses["model"].iloc[0])
+        walks.insert(1, "replicate", losses["replicate"].iloc[0])
+        walks.insert(2, "instrument", instrument)
+        walks["weights_id"] = of_instrument["weights_id"].iloc[0]
+        for pattern in PATTERNS:
+            share = (walks["pattern"] == pattern).mean()
+            print(f"{instrument}, {pattern}: {share:.0%} of {len(walks)} walks")
+        print(f"{instrument}: mean cross-dissolve index {walks['cross_dissolve_index'].mean():.3f}")
+        curves = mean_curves(of_instrument, settings["confidence"])
+        curves.insert(0, "model", losses["model"].iloc[0])
+        curves.insert(1, "replicate", losses["replicate"].iloc[0])
+        curves.insert(2, "instrument", instrument)
+        all_walks.append(walks)
+        all_curves.append(curves)
+    write_parquet(pd.concat(all_walks, ignore_index=True), args.walks_out)
+    write_parquet(pd.concat(all_curves, ignore_index=True), args.curves_out)

@@ -1,8 +1,8 @@
-"""Compare the walk patterns of all models and replicates: one row per model, replicate and
-criterion ('all' first), and rows with model 'all' that pool every model's walks of a replicate.
+"""Compare the walk patterns of all models and replicates: one row per instrument, model, replicate
+and criterion ('all' first), and rows with model 'all' that pool every model's walks of a replicate.
 
 Columns of patterns/summary.parquet (and .csv):
-    model, replicate, criterion, n_trajectories,
+    model, replicate, instrument, criterion, n_trajectories,
     share_horseshoe, share_wave, share_other       fractions of the walks (sum to 1)
     share_hump, share_valley                       horseshoe walks by orientation, as fractions of all walks
     mean_cdi                                       mean cross-dissolve index (NaN walks left out)
@@ -15,7 +15,7 @@ Columns of patterns/summary.parquet (and .csv):
     eta2_cdi_pattern, p_cdi_pattern                how strongly CDI goes with the pattern: the share of
                                                    its variance between the patterns (eta squared,
                                                    0..1), and the Kruskal-Wallis p across patterns
-    weights_id                                     VGG19 weights of the style loss
+    weights_id                                     VGG19 weights of the style loss ('none' for portilla_simoncelli)
 """
 
 import numpy as np
@@ -81,16 +81,17 @@ def association(values, groups) -> tuple[float, float]:
 
 
 def summarise(walks: pd.DataFrame) -> pd.DataFrame:
-    """Rows per model (in input order, then 'all' = every model pooled), replicate (ascending) and
-    criterion ('all', then each in input order)."""
-    models = [(model, of_model) for model, of_model in walks.groupby("model", sort=False)] + [("all", walks)]
+    """Rows per instrument (in input order), model (in input order, then 'all' = every model
+    pooled), replicate (ascending) and criterion ('all', then each in input order)."""
     rows = []
-    for model, of_model in models:
-        for replicate, of_replicate in of_model.groupby("replicate", sort=True):
-            groups = [("all", of_replicate)] + list(of_replicate.groupby("criterion", sort=False))
-            for criterion, group in groups:
-                row = {"model": model, "replicate": replicate, "criterion": criterion, **summarise_walks(group)}
-                rows.append({**row, "weights_id": of_replicate["weights_id"].iloc[0]})
+    for instrument, of_instrument in walks.groupby("instrument", sort=False):
+        models = list(of_instrument.groupby("model", sort=False)) + [("all", of_instrument)]
+        for model, of_model in models:
+            for replicate, of_replicate in of_model.groupby("replicate", sort=True):
+                groups = [("all", of_replicate)] + list(of_replicate.groupby("criterion", sort=False))
+                for criterion, group in groups:
+                    row = {"model": model, "replicate": replicate, "instrument": instrument, "criterion": criterion}
+                    rows.append({**row, **summarise_walks(group), "weights_id": of_replicate["weights_id"].iloc[0]})
     return pd.DataFrame(rows)
 
 

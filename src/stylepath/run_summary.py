@@ -190,8 +190,11 @@ def add_arguments(parser):
 def main(args):
     thresholds = args.settings["findings"]
     analysis, patterns = pd.read_parquet(args.analysis), pd.read_parquet(args.patterns)
-    headline = headline_table(analysis, patterns)
     walks = pd.concat([pd.read_parquet(path) for path in args.walks], ignore_index=True)
+    # Until the findings are given per instrument, they read the first (style_loss.instruments; gatys by default).
+    first = patterns["instrument"].iloc[0]
+    patterns, walks = patterns[patterns["instrument"] == first], walks[walks["instrument"] == first]
+    headline = headline_table(analysis, patterns)
     findings = findings_table(analysis, walks, thresholds)
     replicates = replicate_table(headline, patterns, thresholds["confidence"])
     origin = provenance(read_json(args.data), read_json(args.style_loss_info), analysis["replicate"].nunique())

@@ -1,4 +1,8 @@
-"""Gatys et al. (2015) style loss between consecutive decoded images of every walk.
+"""Style distances between consecutive decoded images of every walk, under each instrument of
+`style_loss.instruments` (in that order): `gatys`, the Gatys et al. (2015) style loss on VGG19
+features (the paper's measure, below), and `portilla_simoncelli`, the Portilla & Simoncelli (2000)
+texture statistics (no learned weights; defined in stylepath/portilla_simoncelli.py, standardised
+by their spread over the run's data set, --data-images).
 
 For one image, F_l is the N_l x M_l matrix of VGG19 features at layer l (N_l channels,
 M_l = H_l * W_l positions; features taken after the conv's ReLU) and G_l = F_l F_l^T its
@@ -23,10 +27,12 @@ equal ids whatever their source:
                network, not the paper's measure.
     <path>     a state dict of torchvision's vgg19 (full, or `features` only) -> file:<name>:<sha>
 
-Outputs: style_loss/<model>/seed<replicate>.parquet (model, replicate, pair_id, criterion, step,
-t_from, t_to, one column per layer holding its raw E_l under the chosen normalisation, total,
-weights_id; row = the transition from `step` to `step + 1`) and the .json beside it (weights and
-settings used).
+Outputs: style_loss/<model>/seed<replicate>.parquet, a long table with one row per instrument and
+transition (from `step` to `step + 1`): model, replicate, instrument, pair_id, criterion, step,
+t_from, t_to, the components (gatys: one column per layer holding its raw E_l under the chosen
+normalisation; portilla_simoncelli: one column per group of statistics holding D_g; NaN in the
+other instrument's rows), total (the instrument's distance) and weights_id (the VGG19 weights;
+'none' for portilla_simoncelli). The .json beside it records the weights and settings used.
 """
 
 import hashlib
@@ -37,6 +43,16 @@ import pandas as pd
 from tqdm import tqdm
 
 from stylepath.io import StylepathError, write_json, write_parquet
+from stylepath.portilla_simoncelli import (
+    INSTRUMENT,
+    TextureStatistics,
+    group_distances,
+    reference_rows,
+    resolve_n_scales,
+    spread,
+    texture_statistics,
+    total_distance,
+)
 
 # torchvision vgg19 `features` index of each conv; its ReLU is the next module.
 VGG19_CONV = {
@@ -47,6 +63,8 @@ VGG19_CONV = {
     "conv5_1": 28, "conv5_2": 30, "conv5_3": 32, "conv5_4": 34,
 }  # fmt: skip
 GRAM_CHUNK_BYTES = 8 * 2**20  # CPU: Grams are taken a few images at a time (see gram_chunk_size)
+TRANSITION_COLUMNS = ["pair_id", "criterion", "step", "t_from", "t_to"]
+TABLE_COLUMNS = {"model", "replicate", "instrument", *TRANSITION_COLUMNS, "total", "weights_id"}  # not components
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 RANDOM_WEIGHTS_NOTE = (
@@ -60,6 +78,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--replicate", type=int, required=True, help="training seed of the model, written in the table")
     parser.add_argument("--images", required=True, help="decoded walk images (.npy)")
     parser.add_argument("--index", required=True, help="index of the walk images (Parquet)")
+    parser.add_argument(
+        "--data-images", help="the run's data set (data/images.npy): the spread of the portilla_simoncelli statistics"
+    )
     parser.add_argument("--out", required=True, help="style-loss table (Parquet)")
     parser.add_argument("--info", required=True, help="weights and settings used (JSON)")
     parser.add_argument("--threads", type=int, default=1, help="CPU threads for torch")
@@ -251,6 +272,31 @@ def gram_chunk_size(features) -> int:
     return max(2, GRAM_CHUNK_BYTES // (8 * side**2))
 
 
+def walk_order(index: pd.DataFrame, n_images: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """The index sorted by (pair_id, step), and for each row but the last whether the next row is the
+    next step of the same walk (so that consecutive rows form one transition)."""
+    index = index.sort_values(["pair_id", "step"]).reset_index(drop=True)
+    rows = index["row"].to_numpy()
+    if len(rows) and (rows.min() < 0 or rows.max() >= n_images):
+        raise StylepathError("the index points outside images.npy; re-run `stylepath interpolate`")
+    pair_id, step = index["pair_id"].to_numpy(), index["step"].to_numpy()
+    return index, (pair_id[1:] == pair_id[:-1]) & (step[1:] == step[:-1] + 1)
+
+
+def transitions(index: pd.DataFrame, same_walk: np.ndarray) -> pd.DataFrame:
+    """pair_id, criterion, step, t_from, t_to of each transition (index in walk order)."""
+    t = index["t"].to_numpy()
+    return pd.DataFrame(
+        {
+            "pair_id": index["pair_id"].to_numpy()[:-1][same_walk],
+            "criterion": index["criterion"].to_numpy()[:-1][same_walk],
+            "step": index["step"].to_numpy()[:-1][same_walk],
+            "t_from": t[:-1][same_walk],
+            "t_to": t[1:][same_walk],
+        }
+    )
+
+
 def walk_style_losses(extractor, images, index, layers, layer_weights, normalisation, batch_size, device):
     """Style loss between consecutive images of each walk.
 
@@ -262,10 +308,8 @@ def walk_style_losses(extractor, images, index, layers, layer_weights, normalisa
     """
     import torch
 
-    index = index.sort_values(["pair_id", "step"]).reset_index(drop=True)
+    index, same_walk = walk_order(index, len(images))
     rows = index["row"].to_numpy()
-    if len(rows) and (rows.min() < 0 or rows.max() >= len(images)):
-        raise StylepathError("the index points outside images.npy; re-run `stylepath interpolate`")
     values = {layer: [] for layer in layers}
     carry = {layer: None for layer in layers}  # of the last image seen
     for start in tqdm(range(0, len(rows), batch_size), desc="style loss", unit="batch"):
@@ -276,20 +320,24 @@ def walk_style_losses(extractor, images, index, layers, layer_weights, normalisa
             for chunk in features.split(gram_chunk_size(features)):
                 squared, carry[layer] = consecutive_distances(chunk.flatten(2).double(), carry[layer])
                 values[layer].append(normalise(squared, n_channels, n_positions, normalisation).cpu().numpy())
-    pair_id, step, t = index["pair_id"].to_numpy(), index["step"].to_numpy(), index["t"].to_numpy()
-    same_walk = (pair_id[1:] == pair_id[:-1]) & (step[1:] == step[:-1] + 1)
-    table = pd.DataFrame(
-        {
-            "pair_id": pair_id[:-1][same_walk],
-            "criterion": index["criterion"].to_numpy()[:-1][same_walk],
-            "step": step[:-1][same_walk],
-            "t_from": t[:-1][same_walk],
-            "t_to": t[1:][same_walk],
-        }
-    )
+    table = transitions(index, same_walk)
     for layer in layers:
         table[layer] = np.concatenate(values[layer])[same_walk] if len(rows) > 1 else []
     table["total"] = sum(weight * table[layer] for layer, weight in zip(layers, layer_weights))
+    return table
+
+
+def walk_texture_distances(texture, sd, images, index, batch_size):
+    """Portilla-Simoncelli distance between consecutive images of each walk (stylepath.portilla_simoncelli):
+    each image's statistics computed once, in batches. Returns pair_id, criterion, step, t_from, t_to,
+    one column per group of statistics (D_g), total (their mean)."""
+    index, same_walk = walk_order(index, len(images))
+    statistics = texture_statistics(texture, images, index["row"].to_numpy(), batch_size, "texture statistics")
+    groups = group_distances(statistics[:-1], statistics[1:], sd, texture.group_of, len(texture.groups))
+    table = transitions(index, same_walk)
+    for g, name in enumerate(texture.groups):
+        table[name] = groups[same_walk, g]
+    table["total"] = total_distance(groups[same_walk])
     return table
 
 
@@ -306,6 +354,67 @@ def resolve_layer_weights(settings) -> list[float]:
     return [float(w) for w in weights]
 
 
+def gatys_table(settings: dict, seed: int, images, index, device) -> tuple[pd.DataFrame, dict]:
+    """The Gatys instrument: its table (weights_id on every row) and what the info file records of it."""
+    layers, layer_weights = settings["layers"], resolve_layer_weights(settings)
+    features, weights_id = vgg19_features(settings["weights"], seed)
+    if settings["weights"] == "random":
+        print(f"WARNING: {RANDOM_WEIGHTS_NOTE}")
+    extractor = GramExtractor(features, layers, settings["pooling"]).to(device)
+    table = walk_style_losses(
+        extractor, images, index, layers, layer_weights,
+        settings["normalisation"], settings["batch_size"], device,
+    )  # fmt: skip
+    table["weights_id"] = weights_id
+    info = {
+        "weights": settings["weights"],
+        "weights_id": weights_id,
+        "pretrained": settings["weights"] != "random",
+        "note": RANDOM_WEIGHTS_NOTE if settings["weights"] == "random" else "",
+        "layers": layers,
+        "layer_weights": layer_weights,
+        "pooling": settings["pooling"],
+        "normalisation": settings["normalisation"],
+    }
+    return table, info
+
+
+def texture_table(settings: dict, seed: int, images, index, data_images, device) -> tuple[pd.DataFrame, dict]:
+    """The Portilla-Simoncelli instrument: its table (weights_id 'none': no learned weights) and what the
+    info file records of it, the reference images that set the spread included."""
+    import plenoptic
+
+    block, image_size = settings[INSTRUMENT], int(images.shape[1])
+    if data_images is None:
+        raise StylepathError("the portilla_simoncelli instrument needs --data-images (the run's data/images.npy)")
+    if data_images.shape[1:] != images.shape[1:]:
+        raise StylepathError(
+            f"the data set's images are {data_images.shape[1:]} but the walk's {images.shape[1:]}; "
+            "re-run the pipeline from prepare_data"
+        )
+    n_scales = resolve_n_scales(block, image_size)
+    texture = TextureStatistics(image_size, n_scales, block["n_orientations"], block["spatial_corr_width"], device)
+    reference = reference_rows(len(data_images), block["reference_images"], seed)
+    sd = spread(texture_statistics(texture, data_images, reference, settings["batch_size"], "reference statistics"))
+    table = walk_texture_distances(texture, sd, images, index, settings["batch_size"])
+    table["weights_id"] = "none"
+    usable = np.isfinite(sd)
+    info = {
+        "plenoptic": plenoptic.__version__,
+        "n_scales": n_scales,
+        "n_orientations": block["n_orientations"],
+        "spatial_corr_width": block["spatial_corr_width"],
+        "colour": "each RGB channel on its own",
+        "groups": texture.groups,
+        "n_statistics": {g: int((texture.group_of == k).sum()) for k, g in enumerate(texture.groups)},
+        "n_standardised": {g: int((usable & (texture.group_of == k)).sum()) for k, g in enumerate(texture.groups)},
+        "reference_images": int(len(reference)),
+        "reference_rows_sha256": hashlib.sha256(reference.astype(np.int64).tobytes()).hexdigest()[:12],
+        "spread_sha256": hashlib.sha256(np.nan_to_num(sd, nan=-1.0).tobytes()).hexdigest()[:12],
+    }
+    return table, info
+
+
 def main(args) -> None:
     import torch
     import torchvision
@@ -316,42 +425,40 @@ def main(args) -> None:
     seed_everything(seed)
     set_threads(args.threads)
     device = select_device(gpu_job=True)
-    layers, layer_weights = settings["layers"], resolve_layer_weights(settings)
     images = np.load(args.images, mmap_mode="r")
     index = pd.read_parquet(args.index)
     if len(index) != len(images):
         raise StylepathError(
             f"{args.index} has {len(index)} rows but {args.images} {len(images)} images; re-run `stylepath interpolate`"
         )
-    features, weights_id = vgg19_features(settings["weights"], seed)
-    if settings["weights"] == "random":
-        print(f"WARNING: {RANDOM_WEIGHTS_NOTE}")
-    extractor = GramExtractor(features, layers, settings["pooling"]).to(device)
-    table = walk_style_losses(
-        extractor, images, index, layers, layer_weights,
-        settings["normalisation"], settings["batch_size"], device,
-    )  # fmt: skip
+    data_images = np.load(args.data_images, mmap_mode="r") if args.data_images else None
+    tables, info = [], {"model": args.model_name, "replicate": args.replicate, "instruments": settings["instruments"]}
+    info.update({"weights": None, "weights_id": "none", "pretrained": True, "note": ""})  # unless Gatys says otherwise
+    for instrument in settings["instruments"]:
+        if instrument == "gatys":
+            table, of_instrument = gatys_table(settings, seed, images, index, device)
+            info.update(of_instrument)  # the VGG19 keys stay at the top level, as before
+        else:
+            table, of_instrument = texture_table(settings, seed, images, index, data_images, device)
+            info[instrument] = of_instrument
+        table.insert(0, "instrument", instrument)
+        tables.append(table)
+        print(f"{instrument}: {len(table)} transitions, weights {table['weights_id'].iloc[0] if len(table) else '-'}")
+    table = pd.concat(tables, ignore_index=True)
     table.insert(0, "model", args.model_name)
     table.insert(1, "replicate", args.replicate)
-    table["weights_id"] = weights_id
-    info = {
-        "model": args.model_name,
-        "replicate": args.replicate,
-        "weights": settings["weights"],
-        "weights_id": weights_id,
-        "pretrained": settings["weights"] != "random",
-        "note": RANDOM_WEIGHTS_NOTE if settings["weights"] == "random" else "",
-        "layers": layers,
-        "layer_weights": layer_weights,
-        "pooling": settings["pooling"],
-        "normalisation": settings["normalisation"],
-        "image_size": int(images.shape[1]),
-        "n_images": int(len(images)),
-        "n_transitions": int(len(table)),
-        "device": str(device),
-        "torch": torch.__version__,
-        "torchvision": torchvision.__version__,
-    }
-    print(f"{len(table)} transitions, weights {weights_id}, on {device}")
+    components = [c for c in table.columns if c not in TABLE_COLUMNS]
+    table = table[["model", "replicate", "instrument", *TRANSITION_COLUMNS, *components, "total", "weights_id"]]
+    info.update(
+        {
+            "image_size": int(images.shape[1]),
+            "n_images": int(len(images)),
+            "n_transitions": int(len(table)),
+            "device": str(device),
+            "torch": torch.__version__,
+            "torchvision": torchvision.__version__,
+        }
+    )
+    print(f"{len(table)} rows, on {device}")
     write_parquet(table, args.out)
     write_json(info, args.info)

@@ -129,6 +129,14 @@ def vgg_weights_file(wildcards):
     return [] if weights in ("imagenet", "random") else weights
 
 
+def texture_reference_images(wildcards):
+    """The run's data set, whose images set the spread of the Portilla-Simoncelli statistics
+    (only when that instrument is measured)."""
+    if "portilla_simoncelli" not in config["style_loss"]["instruments"]:
+        return []
+    return f"{RESULTS}/data/images.npy"
+
+
 wildcard_constraints:
     model="|".join(MODELS),
     replicate=r"\d+",

@@ -1,0 +1,184 @@
+"""Portilla & Simoncelli (2000) texture statistics and the distance between two images under them.
+
+The statistics are plenoptic's port of the model (`plenoptic.models.PortillaSimoncelli`, 2.x): a
+complex steerable pyramid with `n_scales` scales and `n_orientations` orientations, and on it the
+pixel moments (mean, variance, skew, kurtosis, min, max), the central auto-correlations (width
+`spatial_corr_width`) of the coefficient magnitudes and of the lowpass images reconstructed at
+each scale, their std, skew and kurtosis, the cross-orientation and cross-scale correlations of
+the magnitudes, the cross-scale correlations of the real parts with the phase-doubled coarser
+coefficients, and the variance of the highpass residual; redundant (symmetric) entries dropped,
+as the model does. No learned weights.
+
+Colour: the model is defined on grey images; each RGB channel (in [0, 1]) is analysed on its own
+(the model treats channels independently), so an image has 3 x S statistics, S per channel.
+Colour texture (broken colour, coloured strokes) is then seen; cross-channel correlations are not.
+
+Degenerate signals: for a band (or image) of zero variance the normalised statistics are 0/0.
+They are given the values of a Gaussian signal, the convention plenoptic itself uses for the
+reconstructed images' skew and kurtosis: skew 0, kurtosis 3, every correlation 0.
+
+Image size: the pyramid halves the image n_scales times and the auto-correlations of the
+coarsest lowpass image need spatial_corr_width positions, so for a side of P px
+
+    1 <= n_scales <= min(log2(P) - 2, log2(P / spatial_corr_width)), P divisible by 2^n_scales
+
+(log2(P) - 2 is the highest pyramid plenoptic builds). `n_scales: null` takes the largest valid
+value up to plenoptic's default of 4: with the default width 7, 2 at 32 px, 3 at 64 px, 4 at 128 px.
+
+Distance. Each statistic i is standardised by its spread sd_i: the standard deviation (ddof 1)
+of that statistic over reference images, the run's own data set (data/images.npy; at most
+`reference_images` of them, a subset drawn with the run's `seed`), so the scale is the same for
+every chain of a run and reproducible. Statistics with no spread there (sd_i <= 1e-6 max(1, |mean_i|),
+e.g. a pixel min that is 0 in every image) are left out. Per group g of statistics (the keys of
+the model's `convert_to_dict`, all channels together), between images a and b
+
+    D_g(a, b) = mean over i in g of ((s_i(a) - s_i(b)) / sd_i)^2
+    total     = mean over groups of D_g
+
+a squared distance like Gatys' E_l, with each group weighted equally so that neither units nor
+the number of statistics in a group (about 200 auto-correlations against 6 pixel moments) lets
+one group dominate. D is 0 between identical images and symmetric.
+"""
+
+import math
+
+import numpy as np
+from tqdm import tqdm
+
+from stylepath.io import StylepathError
+
+INSTRUMENT = "portilla_simoncelli"
+LIBRARY_N_SCALES = 4  # plenoptic's default
+SPREAD_RESOLUTION = 1e-6  # float32: a spread below this (relative) is rounding, not variation
+# The kurtosis statistics (group, position in it or None for all): 3 where undefined; all others 0.
+KURTOSIS = {("pixel_statistics", 3), ("kurtosis_reconstructed", None)}
+
+
+def max_n_scales(image_size: int, spatial_corr_width: int) -> int:
+    """Largest n_scales plenoptic's model admits for square images of `image_size` px (0 if none)."""
+    n = 0
+    while (
+        image_size % 2 ** (n + 1) == 0
+        and n + 1 <= int(math.log2(image_size)) - 2
+        and image_size // 2 ** (n + 1) >= spatial_corr_width
+    ):
+        n += 1
+    return n
+
+
+def resolve_n_scales(settings: dict, image_size: int) -> int:
+    """`n_scales` of the settings (style_loss.portilla_simoncelli), or the largest valid one up to 4
+    when null; a clear error when the image size does not allow it."""
+    width, largest = settings["spatial_corr_width"], max_n_scales(image_size, settings["spatial_corr_width"])
+    if largest < 1:
+        raise StylepathError(
+            f"style_loss.portilla_simoncelli: {image_size} px images are too small for spatial_corr_width "
+            f"{width}; lower spatial_corr_width (at most {image_size // 2}) or use larger images"
+        )
+    n_scales = settings["n_scales"]
+    if n_scales is None:
+        return min(LIBRARY_N_SCALES, largest)
+    if not 1 <= n_scales <= largest:
+        raise StylepathError(
+            f"style_loss.portilla_simoncelli.n_scales is {n_scales}, but {image_size} px images with "
+            f"spatial_corr_width {width} allow 1 to {largest}; set it in that range or null"
+        )
+    return n_scales
+
+
+class TextureStatistics:
+    """plenoptic's PortillaSimoncelli model on RGB images, channel by channel.
+
+    `__call__`: images float B x 3 x H x W in [0, 1] (a torch tensor on `device`) -> float64 numpy
+    B x 3S, the S statistics of channel 0, then of channel 1, then of channel 2. `groups` names the
+    groups of statistics in the model's order; `group_of[j]` is the group index of column j.
+    """
+
+    def __init__(self, image_size: int, n_scales: int, n_orientations: int, spatial_corr_width: int, device="cpu"):
+        import plenoptic
+        import torch
+
+        self.model = plenoptic.models.PortillaSimoncelli(
+            (image_size, image_size),
+            n_scales=n_scales,
+            n_orientations=n_orientations,
+            spatial_corr_width=spatial_corr_width,
+        ).to(device)
+        self.device = device
+        # Where each statistic sits: run the numbers 0..S-1 through the model's own unpacking.
+        n_statistics = len(self.model._representation_scales)
+        positions = self.model.convert_to_dict(torch.arange(n_statistics, dtype=torch.float64).view(1, 1, -1))
+        self.groups = list(positions)
+        group_of, fill = np.empty(n_statistics, int), np.zeros(n_statistics)
+        for g, (name, where) in enumerate(positions.items()):
+            flat = where.flatten()
+            columns = flat[~torch.isnan(flat)].long().numpy()
+            group_of[columns] = g
+            for group, position in KURTOSIS:
+                if group == name:
+                    fill[columns if position is None else columns[position]] = 3.0
+        self.n_statistics = n_statistics
+        self.group_of = np.tile(group_of, 3)
+        self.fill = np.tile(fill, 3)  # the Gaussian value of each statistic where it is 0/0
+
+    def __call__(self, images) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode():
+            statistics = self.model(images).flatten(1).double().cpu().numpy()
+        undefined = np.isnan(statistics)
+        return np.where(undefined, self.fill, statistics)
+
+
+def texture_statistics(texture: TextureStatistics, images, rows, batch_size: int, desc: str) -> np.ndarray:
+    """Statistics of images[rows]: images uint8 N x H x W x 3 (array or memmap) -> float64 len(rows) x 3S,
+    computed `batch_size` images at a time on the texture's device."""
+    import torch
+
+    out = []
+    for start in tqdm(range(0, len(rows), batch_size), desc=desc, unit="batch"):
+        pixels = np.asarray(images[rows[start : start + batch_size]])
+        batch = torch.from_numpy(pixels).to(texture.device).permute(0, 3, 1, 2).float() / 255.0
+        out.append(texture(batch))
+    return np.concatenate(out) if out else np.empty((0, 3 * texture.n_statistics))
+
+
+def reference_rows(n_images: int, limit: int, seed: int) -> np.ndarray:
+    """Rows of the data set whose statistics set the spread: all of them, or `limit` drawn with `seed`
+    (sorted), the same for every chain of a run."""
+    if n_images <= limit:
+        return np.arange(n_images)
+    return np.sort(np.random.default_rng(seed).choice(n_images, size=limit, replace=False))
+
+
+def spread(statistics: np.ndarray) -> np.ndarray:
+    """Standard deviation (ddof 1) of each statistic over images (rows); NaN where it is too small
+    to standardise by (see the module doc): those statistics are left out of the distance."""
+    if len(statistics) < 2:
+        raise StylepathError("the spread of the texture statistics needs at least 2 reference images")
+    sd = statistics.std(axis=0, ddof=1)
+    usable = sd > SPREAD_RESOLUTION * np.maximum(1.0, np.abs(statistics.mean(axis=0)))
+    return np.where(usable, sd, np.nan)
+
+
+def group_distances(a: np.ndarray, b: np.ndarray, sd: np.ndarray, group_of: np.ndarray, n_groups: int) -> np.ndarray:
+    """D_g between rows of a and b (float64 K x 3S each; sd, group_of: 3S) -> K x n_groups.
+    A group without a usable statistic is NaN."""
+    squared = ((a - b) / sd) ** 2  # NaN in the columns left out
+    out = np.full((len(a), n_groups), np.nan)
+    for g in range(n_groups):
+        columns = (group_of == g) & np.isfinite(sd)
+        if columns.any():
+            out[:, g] = squared[:, columns].mean(axis=1)
+    return out
+
+
+def total_distance(groups: np.ndarray) -> np.ndarray:
+    """Mean of D_g over the groups that have usable statistics: K x G -> K."""
+    return np.nanmean(groups, axis=1) if groups.size else np.empty(len(groups))
+
+
+def distance(texture: TextureStatistics, a, b, sd: np.ndarray) -> np.ndarray:
+    """Total distance between images a and b (float B x 3 x H x W tensors in [0, 1]) -> B."""
+    groups = group_distances(texture(a), texture(b), sd, texture.group_of, len(texture.groups))
+    return total_distance(groups)
