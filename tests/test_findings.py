@@ -151,7 +151,9 @@ def test_front_page_starts_with_the_findings_and_flags_a_demo():
         recon_ratio=0.3, recon_mse=0.01, prior_sphericity=0.9, prior_mmd_p=0.5, condition_ratio=0.5,
         effective_dim_fraction=0.5, best_ari_algorithm="kmeans", verdict="reached its objective",
     )  # fmt: skip
-    walks = walk_rows().assign(criterion="random", orientation="hump", bend=0.1, weights_id="random:seed=0:abc")
+    walks = walk_rows().assign(
+        instrument="gatys", criterion="random", orientation="hump", bend=0.1, weights_id="random:seed=0:abc"
+    )
     patterns = summarise(walks)
     headline = headline_table(analysis, patterns)
     assert len(headline) == 10 and list(headline.columns[:3]) == ["model", "replicate", "reached_objective"]

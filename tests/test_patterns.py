@@ -152,7 +152,7 @@ def test_summary_shares_and_correlation():
             "orientation": ["hump"] * 4 + ["valley", "valley", "hump", "none"],
             "bend": [0.1, 0.2, 0.3, 0.4, -0.5, -0.6, 0.7, 0.0],
             "cross_dissolve_index": [0.9, 0.95, 0.85, 0.9, 0.2, 0.3, 0.1, 0.5],
-            "weights_id": "random:seed=0:x",
+            "weights_id": "random:seed=0:x", "instrument": "gatys",
         }
     )  # fmt: skip
     summary = summarise(walks)
@@ -191,8 +191,10 @@ def test_commands_from_walk_images_to_figures(tmp_path):
     layers = ["conv1_1", "conv2_1", "conv3_1"]
     settings = {
         "seed": 0,
-        "style_loss": {"weights": "random", "layers": layers, "layer_weights": None, "pooling": "max",
-                       "normalisation": "gatys", "batch_size": 16},
+        "style_loss": {"instruments": ["gatys", "portilla_simoncelli"], "weights": "random", "layers": layers,
+                       "layer_weights": None, "pooling": "max", "normalisation": "gatys", "batch_size": 16,
+                       "portilla_simoncelli": {"n_scales": None, "n_orientations": 4, "spatial_corr_width": 7,
+                                               "reference_images": 512}},
         "patterns": RULE,
         "figures": {"dpi": 50, "palette": "colorblind", "n_strips": 2},
     }  # fmt: skip
@@ -203,37 +205,50 @@ def test_commands_from_walk_images_to_figures(tmp_path):
     codes = {name: np.array(z, np.float32) for name, z in {"a": [1, 0], "b": [0, 1], "c": [0.5, 0.5]}.items()}
     walk_settings = {"steps": 6, "method": "linear", "batch_size": 8}
     files = {kind: [] for kind in ("style_losses", "infos", "walks", "curves", "images", "indexes")}
-    for model, decoder in (("vae", BlendDecoder()), ("aae", BlobDecoder())):
-        images, index = decode_trajectories(decoder, pairs, codes, walk_settings, "cpu")
+    decoders = {"vae": BlendDecoder(), "aae": BlobDecoder()}
+    decoded = {
+        model: decode_trajectories(decoder, pairs, codes, walk_settings, "cpu") for model, decoder in decoders.items()
+    }
+    data_images = tmp_path / "data_images.npy"  # the 'data set': every decoded image
+    np.save(data_images, np.concatenate([images for images, _ in decoded.values()]))
+    for model, (images, index) in decoded.items():
         np.save(tmp_path / f"{model}.npy", images)
         index.to_parquet(tmp_path / f"{model}_index.parquet")
         walk = {"images": tmp_path / f"{model}.npy", "index": tmp_path / f"{model}_index.parquet"}
         loss, info = tmp_path / f"{model}_loss.parquet", tmp_path / f"{model}_loss.json"
-        command("style-loss", settings, model_name=model, replicate=0, **walk, out=loss, info=info)
+        command(
+            "style-loss", settings, model_name=model, replicate=0, **walk, data_images=data_images, out=loss, info=info
+        )
         walks, curves = tmp_path / f"{model}.parquet", tmp_path / f"{model}_curves.parquet"
         command("patterns", settings, style_loss=loss, **walk, walks_out=walks, curves_out=curves)
         for kind, path in zip(files, (loss, info, walks, curves, *walk.values())):
             files[kind].append(path)
     blend = pd.read_parquet(tmp_path / "vae.parquet")
+    assert list(blend["instrument"]) == ["gatys"] * 3 + ["portilla_simoncelli"] * 3
     assert list(blend.columns) == [
-        "model", "replicate", "pair_id", "criterion", "pattern", "orientation", "mean_loss", "cv", "r2", "bend",
-        "vertex", "arm", "turns", "cross_dissolve_index", "linear_blend_index", "alpha_rmse", "end_difference",
-        "weights_id",
+        "model", "replicate", "instrument", "pair_id", "criterion", "pattern", "orientation", "mean_loss", "cv",
+        "r2", "bend", "vertex", "arm", "turns", "cross_dissolve_index", "linear_blend_index", "alpha_rmse",
+        "end_difference", "weights_id",
     ]  # fmt: skip
     assert blend["cross_dissolve_index"].to_numpy()[:2] == pytest.approx(1.0, abs=1e-3)
     assert (pd.read_parquet(tmp_path / "aae.parquet")["cross_dissolve_index"] < 0.5).all()
     curves = pd.read_parquet(tmp_path / "vae_curves.parquet")
     assert list(curves.columns) == [
-        "model", "replicate", "quantity", "criterion", "scale", "step", "t_mid", "mean", "ci_low", "ci_high", "n"
+        "model", "replicate", "instrument", "quantity", "criterion", "scale", "step", "t_mid", "mean", "ci_low",
+        "ci_high", "n",
     ]  # fmt: skip
-    assert set(curves["quantity"]) == {"total", *layers}
+    assert set(curves.loc[curves["instrument"] == "gatys", "quantity"]) == {"total", *layers}
+    texture_quantities = set(curves.loc[curves["instrument"] == "portilla_simoncelli", "quantity"])
+    assert {"total", "pixel_statistics", "magnitude_std"} <= texture_quantities and not texture_quantities & set(layers)
     summary_path = tmp_path / "summary.parquet"
     command("summarise-patterns", {}, walks=files["walks"], out=summary_path, csv=tmp_path / "summary.csv")
     summary = pd.read_csv(tmp_path / "summary.csv")
-    assert summary.query("criterion == 'all'")["model"].tolist() == ["vae", "aae", "all"]
-    out = {"curves_out": tmp_path / "curves", "strips_out": tmp_path / "strips", "summary_out": tmp_path / "all.png"}
+    assert summary.query("criterion == 'all'")["model"].tolist() == ["vae", "aae", "all"] * 2
+    assert summary.query("criterion == 'all'")["instrument"].tolist() == ["gatys"] * 3 + ["portilla_simoncelli"] * 3
+    out = {"curves_out": tmp_path / "curves", "strips_out": tmp_path / "strips", "summary_out": tmp_path / "all"}
     command("plot-trajectories", settings, **files, summary=summary_path, **out)
-    pngs = [out["curves_out"] / "vae_seed0.png", out["strips_out"] / "aae_seed0.png", out["summary_out"]]
+    pngs = [out["curves_out"] / "vae_seed0_gatys.png", out["strips_out"] / "aae_seed0_portilla_simoncelli.png"]
+    pngs += [out["summary_out"] / "gatys.png", out["summary_out"] / "portilla_simoncelli.png"]
     for path in pngs:
         with Image.open(path) as image:
             assert image.size[0] > 200 and image.size[1] > 150

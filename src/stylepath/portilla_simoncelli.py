@@ -13,9 +13,13 @@ Colour: the model is defined on grey images; each RGB channel (in [0, 1]) is ana
 (the model treats channels independently), so an image has 3 x S statistics, S per channel.
 Colour texture (broken colour, coloured strokes) is then seen; cross-channel correlations are not.
 
-Degenerate signals: for a band (or image) of zero variance the normalised statistics are 0/0.
-They are given the values of a Gaussian signal, the convention plenoptic itself uses for the
-reconstructed images' skew and kurtosis: skew 0, kurtosis 3, every correlation 0.
+Degenerate signals: for a band (or image) of zero variance the normalised statistics (skew,
+kurtosis, auto- and cross-correlations) are 0/0. They are given the values of a Gaussian signal,
+the convention plenoptic itself uses for the reconstructed images' skew and kurtosis: skew 0,
+kurtosis 3, every correlation 0. This applies to every non-finite statistic, and to all the
+normalised statistics of a channel whose pixel variance is below FLAT_VARIANCE (a flat channel,
+whose float32 rounding would otherwise give skews of 1e5; a uint8 image differing from flat by
+one level in one pixel of 128 x 128 still has a variance of 4e-9).
 
 Image size: the pyramid halves the image n_scales times and the auto-correlations of the
 coarsest lowpass image need spatial_corr_width positions, so for a side of P px
@@ -50,8 +54,21 @@ from stylepath.io import StylepathError
 INSTRUMENT = "portilla_simoncelli"
 LIBRARY_N_SCALES = 4  # plenoptic's default
 SPREAD_RESOLUTION = 1e-6  # float32: a spread below this (relative) is rounding, not variation
-# The kurtosis statistics (group, position in it or None for all): 3 where undefined; all others 0.
-KURTOSIS = {("pixel_statistics", 3), ("kurtosis_reconstructed", None)}
+FLAT_VARIANCE = 1e-10  # pixel variance (pixels in [0, 1]) of a flat channel
+# The normalised statistics (group, positions in it or None for all): 0/0 on a flat signal, where
+# they take the Gaussian value, 3 for the kurtoses and 0 for the others.
+KURTOSIS = {("pixel_statistics", (3,)), ("kurtosis_reconstructed", None)}
+NORMALISED = {
+    ("pixel_statistics", (2, 3)),
+    ("skew_reconstructed", None),
+    ("kurtosis_reconstructed", None),
+    ("auto_correlation_magnitude", None),
+    ("auto_correlation_reconstructed", None),
+    ("cross_orientation_correlation_magnitude", None),
+    ("cross_scale_correlation_magnitude", None),
+    ("cross_scale_correlation_real", None),
+}
+PIXEL_VARIANCE = 1  # position of the variance among the pixel statistics
 
 
 def max_n_scales(image_size: int, spatial_corr_width: int) -> int:
@@ -109,25 +126,31 @@ class TextureStatistics:
         n_statistics = len(self.model._representation_scales)
         positions = self.model.convert_to_dict(torch.arange(n_statistics, dtype=torch.float64).view(1, 1, -1))
         self.groups = list(positions)
-        group_of, fill = np.empty(n_statistics, int), np.zeros(n_statistics)
+        group_of, fill, normalised = np.empty(n_statistics, int), np.zeros(n_statistics), np.zeros(n_statistics, bool)
         for g, (name, where) in enumerate(positions.items()):
             flat = where.flatten()
             columns = flat[~torch.isnan(flat)].long().numpy()
             group_of[columns] = g
-            for group, position in KURTOSIS:
+            for group, chosen in KURTOSIS:
                 if group == name:
-                    fill[columns if position is None else columns[position]] = 3.0
+                    fill[columns if chosen is None else columns[list(chosen)]] = 3.0
+            for group, chosen in NORMALISED:
+                if group == name:
+                    normalised[columns if chosen is None else columns[list(chosen)]] = True
         self.n_statistics = n_statistics
+        self.variance_column = int(positions["pixel_statistics"].flatten()[PIXEL_VARIANCE])
         self.group_of = np.tile(group_of, 3)
-        self.fill = np.tile(fill, 3)  # the Gaussian value of each statistic where it is 0/0
+        self.fill = fill  # per channel: the Gaussian value of each statistic where it is 0/0
+        self.normalised = normalised
 
     def __call__(self, images) -> np.ndarray:
         import torch
 
         with torch.inference_mode():
-            statistics = self.model(images).flatten(1).double().cpu().numpy()
-        undefined = np.isnan(statistics)
-        return np.where(undefined, self.fill, statistics)
+            statistics = self.model(images).double().cpu().numpy()  # B x 3 x S
+        flat = statistics[..., self.variance_column] < FLAT_VARIANCE  # B x 3
+        undefined = ~np.isfinite(statistics) | (flat[..., None] & self.normalised)
+        return np.where(undefined, self.fill, statistics).reshape(len(statistics), -1)
 
 
 def texture_statistics(texture: TextureStatistics, images, rows, batch_size: int, desc: str) -> np.ndarray:
