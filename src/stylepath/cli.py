@@ -31,7 +31,7 @@ COMMANDS = {
     "plot-analysis": ("stylepath.figures.analysis", "Plot each latent space, the models side by side, diagnostics."),
     "select-pairs": ("stylepath.pairs", "Choose pairs of latent points by several criteria."),
     "interpolate": ("stylepath.interpolate", "Decode straight-line trajectories between the pairs."),
-    "style-loss": ("stylepath.style_loss", "Gatys style loss between consecutive decoded images."),
+    "style-loss": ("stylepath.style_loss", "Style distances (Gatys, Portilla-Simoncelli) of consecutive images."),
     "patterns": ("stylepath.patterns", "Label style-loss curves and measure cross-dissolve."),
     "summarise-patterns": ("stylepath.patterns_summary", "Tabulate the trajectory patterns of all training runs."),
     "plot-trajectories": ("stylepath.figures.trajectories", "Plot style-loss curves, walk strips, patterns."),
