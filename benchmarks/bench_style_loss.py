@@ -8,8 +8,15 @@ bound  the same truncated VGG19 (same layers, same batch size) over the same ima
 naive  the common per-pair pattern: every consecutive pair (a, b) of a walk through VGG19
        together (a batch of 2), Grams of both, then the loss; so a walk of S images costs
        2 (S - 1) forwards instead of S.
+texture the Portilla-Simoncelli instrument, stylepath.portilla_simoncelli.walk_texture_distances as the
+       command calls it: each image's statistics once (plenoptic), standardised differences of
+       consecutive images; its spread comes from the same images (the reference statistics are
+       timed on their own by `job_seconds`, on a run's real files).
 Throughput is decoded walk images per second in every case (the same images).
 """
+
+import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,6 +24,21 @@ import torch
 from timing import interleaved_seconds, median, quiet
 
 from stylepath.gatys import GramExtractor, layer_loss, resolve_layer_weights, vgg19_features, walk_style_losses
+from stylepath.portilla_simoncelli import (
+    TextureStatistics,
+    reference_rows,
+    resolve_n_scales,
+    spread,
+    texture_statistics,
+    walk_texture_distances,
+)
+
+
+def texture_instrument(settings: dict, image_size: int, device) -> TextureStatistics:
+    """The Portilla-Simoncelli statistics as the style-loss command builds them from its settings."""
+    block = settings["portilla_simoncelli"]
+    n_scales = resolve_n_scales(block, image_size)
+    return TextureStatistics(image_size, n_scales, block["n_orientations"], block["spatial_corr_width"], device)
 
 
 def make_walks(n_pairs: int, steps: int, size: int, seed: int = 0) -> tuple[np.ndarray, pd.DataFrame]:
@@ -93,9 +115,16 @@ def benchmark(settings: dict, seed: int, n_pairs: int, steps: int, size: int, re
     if agreement > 1e-5:
         raise AssertionError(f"naive and stage style losses differ (max relative difference {agreement:.2e})")
 
-    seconds = interleaved_seconds(
-        {"stage": stage, "bound": lambda: bare_forward(extractor.body, batches), "naive": naive}, repeats, device
-    )
+    texture = texture_instrument(settings, size, device)
+    with quiet():
+        sd = spread(texture_statistics(texture, images, np.arange(len(images)), batch_size, "reference"))
+
+    def texture_stage():
+        with quiet():
+            return walk_texture_distances(texture, sd, images, index, batch_size)
+
+    functions = {"stage": stage, "bound": lambda: bare_forward(extractor.body, batches), "naive": naive}
+    seconds = interleaved_seconds({**functions, "texture": texture_stage}, repeats, device)
     n_images = len(images)
     return {
         "n_images": n_images,
@@ -106,4 +135,41 @@ def benchmark(settings: dict, seed: int, n_pairs: int, steps: int, size: int, re
         "images_per_s": {name: n_images / median(values) for name, values in seconds.items()},
         "vs_bound": median(seconds["bound"]) / median(seconds["stage"]),
         "vs_naive": median(seconds["naive"]) / median(seconds["stage"]),
+        "texture_n_scales": texture.model.n_scales,
     }
+
+
+def job_seconds(results: Path, settings: dict, seed: int, device) -> dict:
+    """What the Portilla-Simoncelli instrument adds to each style-loss job of a finished run in
+    `results` (results/<run>): building the model, the reference statistics of the data set
+    (data/images.npy, at most reference_images) and the distances along every chain's walks
+    (trajectories/<chain>/images.npy), each timed once per chain. Returns per-chain seconds."""
+    data = np.load(results / "data" / "images.npy", mmap_mode="r")
+    block, batch_size = settings["portilla_simoncelli"], settings["batch_size"]
+    chains = sorted(results.glob("trajectories/*/seed*/images.npy"))
+    if not chains:
+        raise FileNotFoundError(f"no trajectories/<model>/seed<replicate>/images.npy under {results}")
+    rows = []
+    for path in chains:
+        images, index = np.load(path, mmap_mode="r"), pd.read_parquet(path.parent / "index.parquet")
+        with quiet():
+            start = time.perf_counter()
+            texture = texture_instrument(settings, int(images.shape[1]), device)
+            built = time.perf_counter()
+            reference = reference_rows(len(data), block["reference_images"], seed)
+            sd = spread(texture_statistics(texture, data, reference, batch_size, "reference"))
+            referenced = time.perf_counter()
+            walk_texture_distances(texture, sd, images, index, batch_size)
+            done = time.perf_counter()
+        rows.append(
+            {
+                "chain": f"{path.parent.parent.name}/{path.parent.name}",
+                "n_images": len(images),
+                "n_reference": len(reference),
+                "build_s": built - start,
+                "reference_s": referenced - built,
+                "walks_s": done - referenced,
+                "total_s": done - start,
+            }
+        )
+    return {"chains": pd.DataFrame(rows), "image_size": int(data.shape[1]), "n_scales": texture.model.n_scales}

@@ -3,7 +3,9 @@
     python benchmarks/run.py [--quick] [--skip-default-run] [--threads 2]
 
 1. style-loss stage: decoded images/s vs a bare VGG19 forward (bound, target >= 0.9x)
-   and vs the naive per-pair pattern (target >= 2x)                  bench_style_loss.py
+   and vs the naive per-pair pattern (target >= 2x), and the portilla_simoncelli instrument
+   on the same images                                                 bench_style_loss.py
+1b. portilla_simoncelli's cost per style-loss job on a finished run's walks (--run-results)
 2. training: images/s per model vs a bare forward+backward loop (target >= 0.85x)
                                                                       bench_training.py
 3. workflow: the default run from clean, a no-op `snakemake -n` (target <= 3 s) and the
@@ -47,6 +49,10 @@ def parse_args(argv=None):
     )
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for torch (the rules' threads:)")
     parser.add_argument("--cores", type=int, default=2, help="snakemake --cores for the workflow runs")
+    parser.add_argument(
+        "--run-results", type=Path, default=REPO / "results" / "demo",
+        help="a finished default run, whose walks time the portilla_simoncelli instrument per style-loss job",
+    )  # fmt: skip
     return parser.parse_args(argv)
 
 
@@ -67,6 +73,17 @@ def style_loss_section(config: dict, device, size: dict, threads: int, scale: in
     seconds, rate = result["seconds"], result["images_per_s"]
     ratios = {"bound": result["vs_bound"], "naive": result["vs_naive"]}
     rows = [["stage (walk_style_losses)", f"{seconds['stage']:.3f}", f"{rate['stage']:.1f}", "", "", ""]]
+    texture_ratio = f"{seconds['texture'] / seconds['stage']:.2f}x its time"
+    rows.append(
+        [
+            f"portilla_simoncelli ({result['texture_n_scales']} scales)",
+            f"{seconds['texture']:.3f}",
+            f"{rate['texture']:.1f}",
+            texture_ratio,
+            "",
+            "",
+        ]
+    )
     names = {"bound": "bound: bare VGG19 forward", "naive": "naive: per-pair VGG19 + Grams"}
     for key, name in names.items():
         target = STYLE_TARGETS[key]
@@ -93,6 +110,31 @@ def style_loss_section(config: dict, device, size: dict, threads: int, scale: in
         "time beyond the bound is its float64 Gram matrices and losses, and the uint8 -> float conversion"
     )
     return [f"style loss vs {key} on {device}" for key in ratios if ratios[key] < STYLE_TARGETS[key]]
+
+
+def texture_job_section(config: dict, results: Path, threads: int) -> None:
+    """Figure 1b: the Portilla-Simoncelli instrument's cost in each style-loss job of a finished run."""
+    if not (results / "data" / "images.npy").is_file():
+        print(f"\n1b. portilla_simoncelli per style-loss job: no finished run at {results} (--run-results); skipped")
+        return
+    torch.set_num_threads(threads)
+    result = bench_style_loss.job_seconds(results, config["style_loss"], config["seed"], torch.device("cpu"))
+    chains = result["chains"]
+    rows = [
+        [c.chain, c.n_images, c.n_reference, f"{c.build_s:.2f}", f"{c.reference_s:.2f}", f"{c.walks_s:.2f}",
+         f"{c.total_s:.2f}"]
+        for c in chains.itertuples()
+    ]  # fmt: skip
+    print_table(
+        f"1b. portilla_simoncelli in each style-loss job of {results} ({result['image_size']} px, "
+        f"{result['n_scales']} scales), CPU, {threads} threads; one timing per chain",
+        ["chain", "walk images", "reference images", "model s", "reference s", "walks s", "total s"],
+        rows,
+    )
+    print(
+        f"per job: median {chains['total_s'].median():.2f} s, all {len(chains)} jobs {chains['total_s'].sum():.1f} s; "
+        f"walk images/s {(chains['n_images'] / chains['walks_s']).median():.0f}"
+    )
 
 
 def training_section(config: dict, label: str, device, size: dict, threads: int, scale: int = 1) -> list[str]:
@@ -210,6 +252,7 @@ def main(argv=None) -> None:
     cpu = torch.device("cpu")
     with environment(STYLEPATH_DEVICE="cpu"):
         missed += style_loss_section(config, cpu, size, args.threads)
+        texture_job_section(config, args.run_results, args.threads)
         missed += training_section(config, "config.yaml", cpu, size, args.threads)
 
     missed += workflow_section(args.skip_default_run, size, args.cores)

@@ -108,8 +108,8 @@ def walk_rows(replicates=REPLICATES, horseshoes=None, wave_score=0.9):
     walks = pd.DataFrame(rows)
     layers = {f"pattern_{layer}": walks["pattern"] for layer in DEFAULTS["style_loss"]["layers"]}
     return walks.assign(
-        criterion="random", cross_dissolve_index=walks["dissolve_score"], pattern_hump=walks["pattern"],
-        pattern_valley="other", static=False, **layers,
+        instrument="gatys", criterion="random", cross_dissolve_index=walks["dissolve_score"],
+        pattern_hump=walks["pattern"], pattern_valley="other", static=False, **layers,
     )  # fmt: skip
 
 
@@ -119,6 +119,7 @@ def table(analysis=None, walks=None):
         walks if walks is not None else walk_rows(),
         THRESHOLDS,
         ["hump"],
+        ["gatys"],
     )
     return result.set_index("key")
 
@@ -126,13 +127,14 @@ def table(analysis=None, walks=None):
 def test_the_study_as_found_is_supported_claim_by_claim():
     result = table()
     default = [key for key in result.index if ":" not in key or key.endswith("(the default)")]
+    assert len(default) == 6 + 3
     assert (result.loc[default, "verdict"] == "supported").all(), result.loc[default, ["verdict", "note"]]
     aae = result.loc["aae_spherical"]
     assert (aae["valid_replicates"], aae["mean"]) == (3, pytest.approx(0.91))
     assert aae["threshold"] == pytest.approx(0.85 - THRESHOLDS["spherical_tolerance"])
     assert result.loc["tvae_grouped", "p_holm"] <= 0.001 * sum(result["p"].notna())
     # the valley reading finds no horseshoe at all here: no evidence, not support
-    assert result.loc["horseshoe_aae_vae:valley reading", "verdict"] == "inconclusive"
+    assert result.loc["horseshoe_aae_vae:gatys:valley reading", "verdict"] == "inconclusive"
 
 
 def test_a_clear_contradiction():
@@ -142,7 +144,7 @@ def test_a_clear_contradiction():
     assert result.loc["aae_spherical", "verdict"] == "contradicted"
     assert result.loc["aae_spherical", "ci_high"] < 0
     assert result.loc["others_not_grouped", "verdict"] == "contradicted"
-    assert result.loc["wave_cross_dissolve:hump reading (the default)", "verdict"] == "contradicted"
+    assert result.loc["wave_cross_dissolve:gatys:hump reading (the default)", "verdict"] == "contradicted"
 
 
 def test_a_straddling_interval_is_inconclusive():
@@ -186,7 +188,7 @@ def test_one_valid_replicate_is_not_enough_and_a_missing_model_is_not_tested():
 def test_the_trajectory_claims_per_layer_are_a_table_of_their_own():
     layers = DEFAULTS["style_loss"]["layers"]
     result = findings.layer_table(analysis_rows(), walk_rows(), THRESHOLDS, layers)
-    assert list(result["layer"].unique()) == layers and len(result) == 3 * len(layers)
+    assert list(result["reading"].unique()) == layers and len(result) == 3 * len(layers)
     assert (result["verdict"] == "supported").all()
 
 
@@ -299,6 +301,12 @@ def test_front_page_starts_with_the_findings_and_flags_a_demo():
     styles, split = styles_and_split(25)
     control_table = controls.controls_table(pd.DataFrame({"style": styles, "split": split}), 4, [0, 1], ANALYSIS,
                                             THRESHOLDS, 0)  # fmt: skip
-    page = to_html(found, by_layer, control_table, headline, replicates, origin, "demo")
-    assert page.index("DEMO RUN") < page.index("<table>") < page.index("whose answer we know") < page.index("Did each model reach")
+    agreement = findings.agreement_table(found)
+    page = to_html(found, by_layer, agreement, control_table, headline, replicates, origin, "demo")
+    assert (
+        page.index("DEMO RUN")
+        < page.index("<table>")
+        < page.index("whose answer we know")
+        < page.index("Did each model reach")
+    )
     assert "explorer.html" in page and "collapsed dimensions" in page

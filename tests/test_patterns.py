@@ -160,7 +160,7 @@ def test_summary_shares_and_correlation():
             "cross_dissolve_index": [0.9, 0.95, 0.85, 0.9, 0.2, 0.3, 0.1, 0.5],
             "dissolve_score": [0.8, 0.9, 0.7, 0.8, 0.1, 0.2, 0.1, 0.4],
             "static": False,
-            "weights_id": "random:seed=0:x",
+            "weights_id": "random:seed=0:x", "instrument": "gatys",
         }
     )  # fmt: skip
     walks["pattern_hump"] = walks["pattern"].where(walks["orientation"] == "hump", "other")
@@ -209,8 +209,10 @@ def test_commands_from_walk_images_to_figures(tmp_path):
     layers = ["conv1_1", "conv2_1", "conv3_1"]
     settings = {
         "seed": 0,
-        "style_loss": {"weights": "random", "layers": layers, "layer_weights": None, "pooling": "max",
-                       "normalisation": "gatys", "batch_size": 16},
+        "style_loss": {"instruments": ["gatys", "portilla_simoncelli"], "weights": "random", "layers": layers,
+                       "layer_weights": None, "pooling": "max", "normalisation": "gatys", "batch_size": 16,
+                       "portilla_simoncelli": {"n_scales": None, "n_orientations": 4, "spatial_corr_width": 7,
+                                               "reference_images": 512}},
         "patterns": RULE,
         "figures": {"dpi": 50, "palette": "colorblind", "n_strips": 2},
     }  # fmt: skip
@@ -221,32 +223,46 @@ def test_commands_from_walk_images_to_figures(tmp_path):
     codes = {name: np.array(z, np.float32) for name, z in {"a": [1, 0], "b": [0, 1], "c": [0.5, 0.5]}.items()}
     walk_settings = {"steps": 6, "method": "linear", "batch_size": 8}
     files = {kind: [] for kind in ("style_losses", "infos", "walks", "curves", "images", "indexes")}
-    for model, decoder in (("vae", BlendDecoder()), ("aae", BlobDecoder())):
-        images, index = decode_trajectories(decoder, pairs, codes, walk_settings, "cpu")
+    decoders = {"vae": BlendDecoder(), "aae": BlobDecoder()}
+    decoded = {
+        model: decode_trajectories(decoder, pairs, codes, walk_settings, "cpu") for model, decoder in decoders.items()
+    }
+    data_images = tmp_path / "data_images.npy"  # the 'data set': every decoded image
+    np.save(data_images, np.concatenate([images for images, _ in decoded.values()]))
+    for model, (images, index) in decoded.items():
         np.save(tmp_path / f"{model}.npy", images)
         index.to_parquet(tmp_path / f"{model}_index.parquet")
         walk = {"images": tmp_path / f"{model}.npy", "index": tmp_path / f"{model}_index.parquet"}
         loss, info = tmp_path / f"{model}_loss.parquet", tmp_path / f"{model}_loss.json"
-        command("style-loss", settings, model_name=model, replicate=0, **walk, out=loss, info=info)
+        command(
+            "style-loss", settings, model_name=model, replicate=0, **walk, data_images=data_images, out=loss, info=info
+        )
         walks, curves = tmp_path / f"{model}.parquet", tmp_path / f"{model}_curves.parquet"
         command("patterns", settings, style_loss=loss, **walk, walks_out=walks, curves_out=curves)
         for kind, path in zip(files, (loss, info, walks, curves, *walk.values())):
             files[kind].append(path)
     blend = pd.read_parquet(tmp_path / "vae.parquet")
-    assert list(blend.columns) == [
-        "model", "replicate", "pair_id", "criterion", "pattern", "orientation", "pattern_hump", "pattern_valley",
-        "mean_loss", "cv", "r2", "bend", "vertex", "arm", "turns", "wave_p", "cross_dissolve_index",
+    assert list(blend["instrument"]) == ["gatys"] * 3 + ["portilla_simoncelli"] * 3
+    assert list(blend.columns[:27]) == [
+        "model", "replicate", "instrument", "pair_id", "criterion", "pattern", "orientation", "pattern_hump",
+        "pattern_valley", "mean_loss", "cv", "r2", "bend", "vertex", "arm", "turns", "wave_p", "cross_dissolve_index",
         "linear_blend_index", "alpha_rmse", "dissolve_evenness", "dissolve_score", "end_difference", "static",
-        *[f"pattern_{layer}" for layer in layers], *[f"share_{layer}" for layer in layers], "weights_id",
+        *[f"pattern_{layer}" for layer in layers],
     ]  # fmt: skip
-    assert blend[[f"share_{layer}" for layer in layers]].sum(axis=1).to_numpy() == pytest.approx(1.0)
+    gatys, texture = blend[blend["instrument"] == "gatys"], blend[blend["instrument"] == "portilla_simoncelli"]
+    assert gatys[[f"share_{layer}" for layer in layers]].sum(axis=1).to_numpy() == pytest.approx(1.0)
+    groups = [c for c in texture.dropna(axis=1, how="all").columns if c.startswith("share_")]
+    assert "share_pixel_statistics" in groups and texture[groups].sum(axis=1).to_numpy() == pytest.approx(1.0)
     assert blend["cross_dissolve_index"].to_numpy()[:2] == pytest.approx(1.0, abs=1e-3)
     assert (pd.read_parquet(tmp_path / "aae.parquet")["cross_dissolve_index"] < 0.5).all()
     curves = pd.read_parquet(tmp_path / "vae_curves.parquet")
     assert list(curves.columns) == [
-        "model", "replicate", "quantity", "criterion", "scale", "step", "t_mid", "mean", "ci_low", "ci_high", "n"
+        "model", "replicate", "instrument", "quantity", "criterion", "scale", "step", "t_mid", "mean", "ci_low",
+        "ci_high", "n",
     ]  # fmt: skip
-    assert set(curves["quantity"]) == {"total", *layers}
+    assert set(curves.loc[curves["instrument"] == "gatys", "quantity"]) == {"total", *layers}
+    texture_quantities = set(curves.loc[curves["instrument"] == "portilla_simoncelli", "quantity"])
+    assert {"total", "pixel_statistics", "magnitude_std"} <= texture_quantities and not texture_quantities & set(layers)
     summary_path = tmp_path / "summary.parquet"
     layer_csv = tmp_path / "layers.csv"
     command(
@@ -254,13 +270,16 @@ def test_commands_from_walk_images_to_figures(tmp_path):
         layers_out=tmp_path / "layers.parquet", layers_csv=layer_csv,
     )  # fmt: skip
     layer_table = pd.read_csv(layer_csv)
-    assert set(layer_table["layer"]) == set(layers)
-    assert layer_table.groupby(["model", "replicate"])["mean_share"].sum().to_numpy() == pytest.approx(1.0)
+    assert set(layer_table.loc[layer_table["instrument"] == "gatys", "layer"]) == set(layers)
+    by_run = layer_table.groupby(["instrument", "model", "replicate"])["mean_share"].sum()
+    assert by_run.to_numpy() == pytest.approx(1.0)
     summary = pd.read_csv(tmp_path / "summary.csv")
-    assert summary.query("criterion == 'all'")["model"].tolist() == ["vae", "aae", "all"]
-    out = {"curves_out": tmp_path / "curves", "strips_out": tmp_path / "strips", "summary_out": tmp_path / "all.png"}
+    assert summary.query("criterion == 'all'")["model"].tolist() == ["vae", "aae", "all"] * 2
+    assert summary.query("criterion == 'all'")["instrument"].tolist() == ["gatys"] * 3 + ["portilla_simoncelli"] * 3
+    out = {"curves_out": tmp_path / "curves", "strips_out": tmp_path / "strips", "summary_out": tmp_path / "all"}
     command("plot-trajectories", settings, **files, summary=summary_path, **out)
-    pngs = [out["curves_out"] / "vae_seed0.png", out["strips_out"] / "aae_seed0.png", out["summary_out"]]
+    pngs = [out["curves_out"] / "vae_seed0_gatys.png", out["strips_out"] / "aae_seed0_portilla_simoncelli.png"]
+    pngs += [out["summary_out"] / "gatys.png", out["summary_out"] / "portilla_simoncelli.png"]
     for path in pngs:
         with Image.open(path) as image:
             assert image.size[0] > 200 and image.size[1] > 150

@@ -154,18 +154,22 @@ def test_random_weights_are_seeded(random_vgg):
     assert other_id != weights_id and other_id.startswith("random:seed=1:")
 
 
-def run_command(tmp_path, walks, weights, name="out"):
+TEXTURE = {"n_scales": None, "n_orientations": 4, "spatial_corr_width": 7, "reference_images": 512}
+
+
+def run_command(tmp_path, walks, weights, name="out", instruments=("gatys",), data_images=None):
     images, index = walks
     np.save(tmp_path / "images.npy", images)
     index.to_parquet(tmp_path / "index.parquet")
     settings = {
         "seed": 0,
-        "style_loss": {"weights": weights, "layers": LAYERS, "layer_weights": None, "pooling": "max",
-                       "normalisation": "gatys", "batch_size": 4},
+        "style_loss": {"instruments": list(instruments), "weights": weights, "layers": LAYERS, "layer_weights": None,
+                       "pooling": "max", "normalisation": "gatys", "batch_size": 4, "portilla_simoncelli": TEXTURE},
     }  # fmt: skip
+    data = [] if data_images is None else ["--data-images", str(data_images)]
     cli.main(
         ["style-loss", "--settings", json.dumps(settings), "--model-name", "vae", "--replicate", "3",
-         "--images", str(tmp_path / "images.npy"), "--index", str(tmp_path / "index.parquet"),
+         "--images", str(tmp_path / "images.npy"), "--index", str(tmp_path / "index.parquet"), *data,
          "--out", str(tmp_path / f"{name}.parquet"), "--info", str(tmp_path / f"{name}.json")]
     )  # fmt: skip
     return pd.read_parquet(tmp_path / f"{name}.parquet"), json.loads((tmp_path / f"{name}.json").read_text())
@@ -174,8 +178,10 @@ def run_command(tmp_path, walks, weights, name="out"):
 def test_command_with_random_weights_writes_the_documented_table(tmp_path, walks, random_vgg):
     table, info = run_command(tmp_path, walks, "random")
     assert list(table.columns) == [
-        "model", "replicate", "pair_id", "criterion", "step", "t_from", "t_to", *LAYERS, "total", "weights_id"
+        "model", "replicate", "instrument", "pair_id", "criterion", "step", "t_from", "t_to", *LAYERS, "total",
+        "weights_id",
     ]  # fmt: skip
+    assert (table["instrument"] == "gatys").all()
     assert len(table) == 12 and (table["model"] == "vae").all() and (table["replicate"] == 3).all()
     assert (table["weights_id"] == random_vgg[1]).all()
     assert info["weights_id"] == random_vgg[1] and info["pretrained"] is False
@@ -227,3 +233,36 @@ def test_imagenet_weights_offline_and_not_cached_say_how_to_fetch_them(tmp_path,
     assert "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth" in message
     assert str(tmp_path / "hub" / "checkpoints" / "vgg19-dcbb9e9d.pth") in message
     assert "IMAGENET1K_V1" in message and "'random'" in message
+
+
+def test_command_writes_both_instruments_in_one_long_table(tmp_path, walks, random_vgg):
+    """Gatys rows first, as before; then the Portilla-Simoncelli rows, standardised on the data set
+    images, with their own component columns (NaN in the other instrument's rows)."""
+    images, _ = walks
+    data_images = tmp_path / "data.npy"
+    np.save(data_images, np.random.default_rng(1).integers(0, 256, size=(20, 32, 32, 3), dtype=np.uint8))
+    table, info = run_command(tmp_path, walks, "random", "both", ("gatys", "portilla_simoncelli"), data_images)
+    gatys_only, _ = run_command(tmp_path, walks, "random", "gatys")
+    assert list(table["instrument"]) == ["gatys"] * 12 + ["portilla_simoncelli"] * 12
+    gatys, texture = table[table["instrument"] == "gatys"], table[table["instrument"] == "portilla_simoncelli"]
+    np.testing.assert_array_equal(gatys["total"], gatys_only["total"])  # unchanged by the second instrument
+    groups = info["portilla_simoncelli"]["groups"]
+    assert groups[0] == "pixel_statistics" and "magnitude_std" in groups and "var_highpass_residual" in groups
+    assert list(table.columns) == [
+        "model", "replicate", "instrument", "pair_id", "criterion", "step", "t_from", "t_to", *LAYERS, *groups,
+        "total", "weights_id",
+    ]  # fmt: skip
+    assert gatys[groups].isna().all().all() and texture[LAYERS].isna().all().all()
+    assert (texture["weights_id"] == "none").all() and (gatys["weights_id"] == random_vgg[1]).all()
+    np.testing.assert_allclose(texture["total"], texture[groups].mean(axis=1))
+    assert (texture["total"] > 0).all()
+    assert info["instruments"] == ["gatys", "portilla_simoncelli"] and info["weights_id"] == random_vgg[1]
+    assert info["portilla_simoncelli"]["n_scales"] == 2 and info["portilla_simoncelli"]["reference_images"] == 20
+    assert list(texture[["pair_id", "step"]].itertuples(index=False)) == list(
+        gatys[["pair_id", "step"]].itertuples(index=False)
+    )
+    with pytest.raises(SystemExit, match="needs --data-images"):
+        run_command(tmp_path, walks, "random", "none", ("portilla_simoncelli",))
+    np.save(data_images, images[:, :16, :16])
+    with pytest.raises(SystemExit, match="re-run the pipeline from prepare_data"):
+        run_command(tmp_path, walks, "random", "small", ("portilla_simoncelli",), data_images)

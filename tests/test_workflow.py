@@ -60,8 +60,18 @@ def test_run_writes_every_stage(workdir):
             latents = pd.read_parquet(results / "latents" / model / f"seed{replicate}.parquet")
             assert list(latents["image_id"]) == list(metadata["image_id"])
             style_loss = pd.read_parquet(results / "style_loss" / model / f"seed{replicate}.parquet")
-            assert (style_loss.groupby("pair_id")["step"].count() == 5 - 1).all()
+            assert (style_loss.groupby(["instrument", "pair_id"])["step"].count() == 5 - 1).all()
             assert (style_loss["replicate"] == int(replicate)).all()
+            assert list(style_loss["instrument"].unique()) == ["gatys", "portilla_simoncelli"]
+            assert style_loss["total"].notna().all() and style_loss.groupby("instrument").size().nunique() == 1
+            walks = pd.read_parquet(results / "patterns" / model / f"seed{replicate}" / "walks.parquet")
+            assert list(walks["instrument"].unique()) == ["gatys", "portilla_simoncelli"]
+    patterns = pd.read_parquet(results / "patterns" / "summary.parquet")
+    assert list(patterns["instrument"].unique()) == ["gatys", "portilla_simoncelli"]
+    assert sorted(p.name for p in (results / "figures" / "trajectories" / "summary").glob("*.png")) == [
+        "gatys.png",
+        "portilla_simoncelli.png",
+    ]
     summary = pd.read_parquet(results / "analysis" / "summary.parquet")
     assert sorted(zip(summary["model"], summary["replicate"].astype(str))) == sorted(
         (m, r) for m in MODELS for r in REPLICATES

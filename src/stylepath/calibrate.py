@@ -1,6 +1,7 @@
 """`stylepath calibrate`: known-answer walks built from the run's own images, sent through exactly
-the code the models' walks go through (stylepath.gatys.walk_style_losses with the run's VGG19
-weights and style-loss settings, then stylepath.walk_shape.walk_patterns with the run's rule),
+the code the models' walks go through (stylepath.instruments.measure: every style instrument with
+the run's VGG19 weights and style-loss settings, then stylepath.walk_shape.walk_patterns with the
+run's rule),
 so that the table says what the instrument can and cannot tell apart.
 
 Each walk has `steps` frames (interpolation.steps) at t_k = k / (steps - 1), between two distinct
@@ -41,7 +42,7 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage
 
-from stylepath.gatys import RANDOM_WEIGHTS_NOTE, GramExtractor, resolve_layer_weights, vgg19_features, walk_style_losses
+from stylepath.instruments import component_weights, measure
 from stylepath.io import StylepathError, save_npy, write_csv, write_parquet
 from stylepath.walk_shape import DISSOLVE_MEASURE, PATTERNS, READINGS, walk_patterns
 
@@ -208,14 +209,14 @@ def build_walks(images, metadata: pd.DataFrame, settings: dict, steps: int, seed
 # ----------------------------------------------------------------------------- the verdicts
 
 
-def patterns_of(losses: pd.DataFrame, images, index, settings: dict, layer_weights: dict) -> pd.DataFrame:
-    """walk_patterns of a style-loss table, per instrument when the table has an `instrument` column."""
-    if "instrument" not in losses:
-        return walk_patterns(losses, images, index, settings, layer_weights)
+def patterns_of(losses: pd.DataFrame, images, index, settings: dict, style_loss: dict) -> pd.DataFrame:
+    """walk_patterns of a style-loss table, per instrument, as the patterns stage labels them."""
     parts = []
     for instrument, part in losses.groupby("instrument", sort=False):
-        walks = walk_patterns(part.drop(columns="instrument"), images, index, settings, layer_weights)
-        parts.append(walks.assign(instrument=instrument))
+        part = part.dropna(axis=1, how="all")  # the other instrument's components
+        weights = component_weights(instrument, part, style_loss)
+        walks = walk_patterns(part, images, index, settings, weights)
+        parts.append(walks.assign(instrument=instrument, weights_id=part["weights_id"].iloc[0]))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -273,21 +274,12 @@ def main(args) -> None:
         )
     frames, index = build_walks(images, metadata, calibration, args.settings["steps"], seed)
     print(f"{index['pair_id'].nunique()} calibration walks of {args.settings['steps']} frames", flush=True)
-    features, weights_id = vgg19_features(style_loss["weights"], seed)
-    if style_loss["weights"] == "random":
-        print(f"WARNING: {RANDOM_WEIGHTS_NOTE}")
-    layers, layer_weights = style_loss["layers"], resolve_layer_weights(style_loss)
-    extractor = GramExtractor(features, layers, style_loss["pooling"]).to(device)
-    losses = walk_style_losses(
-        extractor, frames, index, layers, layer_weights, style_loss["normalisation"], style_loss["batch_size"], device
-    )
+    losses, _ = measure(style_loss, seed, frames, index, images, device)  # the data set sets the PS spread
     losses.insert(0, "model", "calibration")
     losses.insert(1, "replicate", -1)
-    losses["weights_id"] = weights_id
-    walks = patterns_of(losses, frames, index, args.settings["patterns"], dict(zip(layers, layer_weights)))
+    walks = patterns_of(losses, frames, index, args.settings["patterns"], style_loss)
     walks.insert(0, "model", "calibration")
     walks.insert(1, "replicate", -1)
-    walks["weights_id"] = weights_id
     walks["kind"] = walks["criterion"]
     walks["expected"] = walks["kind"].map(EXPECTED)
     summary = summarise_kinds(walks, calibration)

@@ -40,7 +40,7 @@ COMMANDS = {
     ),
     "select-pairs": ("stylepath.select_pairs", "Choose pairs of latent points by several criteria."),
     "interpolate": ("stylepath.interpolate", "Decode straight-line trajectories between the pairs."),
-    "style-loss": ("stylepath.style_loss", "Gatys style loss between consecutive decoded images."),
+    "style-loss": ("stylepath.style_loss", "Style distances (Gatys, Portilla-Simoncelli) of consecutive images."),
     "patterns": ("stylepath.patterns", "Label style-loss curves and measure cross-dissolve."),
     "summarise-patterns": ("stylepath.summarise_patterns", "Tabulate the trajectory patterns of all training runs."),
     "calibrate": ("stylepath.calibrate", "Send known-answer walks through the style loss, pattern rule and CDI."),

@@ -38,14 +38,14 @@ from stylepath.config import model_label
 from stylepath.figures.common import style_colours
 from stylepath.figures.walks import pattern_colours
 from stylepath.io import StylepathError, atomic_path, read_json
-from stylepath.patterns import PATTERNS, TABLE_COLUMNS
+from stylepath.transitions import components
+from stylepath.walk_shape import PATTERNS
 
 CHAIN_INPUTS = ["projections", "diagnostics", "pairs", "walk_images", "walk_indexes", "style_losses", "walks"]
 CALIBRATION_INPUTS = ["calibration_images", "calibration_index", "calibration_style_loss", "calibration_walks"]
 SPLIT_MARKERS = {"train": "circle", "val": "triangle"}
 WEBP_QUALITY = 80
 NO_IMAGE = "data:,"  # an empty image: the tooltip shows its alt text, and nothing is requested
-NOT_LAYERS = TABLE_COLUMNS | {"instrument"}
 WALK_FIELDS = ["pair_id", "criterion", "pattern", "orientation", "cross_dissolve_index", "bend", "turns", "mean_loss"]
 
 
@@ -156,7 +156,7 @@ def resized(image: np.ndarray, px: int) -> np.ndarray:
 
 def layer_columns(losses: pd.DataFrame) -> list[str]:
     """The per-layer (or per-statistic) loss columns of a style-loss table."""
-    return [c for c in losses.columns if c not in NOT_LAYERS and pd.api.types.is_numeric_dtype(losses[c])]
+    return [c for c in components(losses) if pd.api.types.is_numeric_dtype(losses[c])]
 
 
 def instruments_of(tables) -> list:

@@ -130,6 +130,8 @@ class Claim:
     threshold: Callable
     side: str
     p_value: Callable | None = None
+    instrument: str = ""  # the style instrument of a trajectory claim
+    reading: str = ""  # the reading of the horseshoe (or the layer) of a trajectory claim
 
     def margin(self, replicate: Replicate, settings: dict) -> tuple[float, float, float]:
         """(statistic, threshold, margin towards the claim's side) in one replicate."""
@@ -223,25 +225,25 @@ TRAJECTORY_STATEMENTS = {
 }  # fmt: skip
 
 
-def trajectory_claims(pattern_column: str, label: str) -> list[Claim]:
-    """The three trajectory claims (stylepath.walk_statistics) on the walks' `pattern_column`: a
-    reading of the horseshoe (pattern_hump, pattern_valley) or one VGG19 layer (pattern_<layer>)."""
+def trajectory_claims(pattern_column: str, label: str, instrument: str) -> list[Claim]:
+    """The three trajectory claims (stylepath.walk_statistics) on the walks of one style instrument,
+    read from their `pattern_column`: a reading of the horseshoe (pattern_hump, pattern_valley) or
+    one VGG19 layer (pattern_<layer>)."""
     claims = []
     for key, (function, threshold, side) in TRAJECTORY_CLAIMS.items():
         statement, models, criterion = TRAJECTORY_STATEMENTS[key]
+
+        def statistic(r, t, f=function):
+            walks = r.valid_walks()
+            return f(walks[walks["instrument"] == instrument], t, pattern_column)
+
         claims.append(
             Claim(
-                f"{key}:{label}",
-                statement,
-                f"{criterion} ({label})",
-                function.__name__,
-                models,
-                "style loss",
-                lambda r, t, f=function: f(r.valid_walks(), t, pattern_column),
-                lambda r, t, k=threshold: t[k],
-                side,
+                f"{key}:{instrument}:{label}", statement, f"{criterion} ({instrument}, {label})", function.__name__,
+                models, "style loss", statistic, lambda r, t, k=threshold: t[k], side,
+                instrument=instrument, reading=label,
             )
-        )
+        )  # fmt: skip
     return claims
 
 
@@ -303,6 +305,8 @@ def judge(claim: Claim, replicates: dict, models: set, settings: dict) -> dict:
     row = {
         "key": claim.key,
         "claim": claim.statement,
+        "instrument": claim.instrument,
+        "reading": claim.reading,
         "criterion": claim.criterion.format(**settings),
         "statistic": claim.statistic_name,
         "depends_on": claim.depends_on,
@@ -364,24 +368,43 @@ def judge_all(claims: list[Claim], replicates: dict, models: set, settings: dict
     return apply_tests(table, settings["alpha"])
 
 
-def findings_table(analysis: pd.DataFrame, walks: pd.DataFrame, settings: dict, orientations: list) -> pd.DataFrame:
-    """The findings table: one row per claim, the trajectory claims under each reading of the
-    horseshoe (`orientations`: patterns.horseshoe_orientations, the default reading). analysis: one
-    row per model and replicate (summarise-analysis, with reached_objective); walks: every walk of
-    every model and replicate (patterns)."""
-    claims = LATENT_CLAIMS + [
-        c for column, label in readings(orientations).items() for c in trajectory_claims(column, label)
+def findings_table(
+    analysis: pd.DataFrame, walks: pd.DataFrame, settings: dict, orientations: list, instruments: list
+) -> pd.DataFrame:
+    """The findings table: one row per claim, the trajectory claims under each style instrument and
+    each reading of the horseshoe (`orientations`: patterns.horseshoe_orientations, the default).
+    analysis: one row per model and replicate (summarise-analysis, with reached_objective); walks:
+    every walk of every model, replicate and instrument (patterns)."""
+    trajectory = [
+        claim
+        for instrument in instruments
+        for column, label in readings(orientations).items()
+        for claim in trajectory_claims(column, label, instrument)
     ]
-    return judge_all(claims, replicates_of(analysis, walks), set(analysis["model"]), settings)
+    return judge_all(LATENT_CLAIMS + trajectory, replicates_of(analysis, walks), set(analysis["model"]), settings)
 
 
 def layer_table(analysis: pd.DataFrame, walks: pd.DataFrame, settings: dict, layers: list[str]) -> pd.DataFrame:
-    """The trajectory claims judged on each VGG19 layer's own curve (the walks' pattern_<layer>),
-    one family of tests of its own: does a verdict hold per layer, or only for the total?"""
-    claims = [c for layer in layers for c in trajectory_claims(f"pattern_{layer}", layer)]
+    """The trajectory claims judged on each VGG19 layer's own curve (the Gatys walks'
+    pattern_<layer>), one family of tests of its own: does a verdict hold per layer, or only for
+    the total?"""
+    claims = [c for layer in layers for c in trajectory_claims(f"pattern_{layer}", layer, "gatys")]
     table = judge_all(claims, replicates_of(analysis, walks), set(analysis["model"]), settings)
-    table.insert(0, "layer", [layer for layer in layers for _ in TRAJECTORY_CLAIMS])
+    table.insert(0, "layer", table["reading"])
     return table
+
+
+def agreement_table(findings: pd.DataFrame) -> pd.DataFrame:
+    """Per trajectory claim and reading: each instrument's verdict and whether they agree ('same
+    verdict', or which instrument says what)."""
+    trajectory = findings[findings["instrument"] != ""]
+    rows = []
+    for (claim, reading), group in trajectory.groupby(["claim", "reading"], sort=False):
+        verdicts = dict(zip(group["instrument"], group["verdict"]))
+        same = len(set(verdicts.values())) == 1
+        says = "same verdict" if same else "; ".join(f"{name} says {v}" for name, v in verdicts.items())
+        rows.append({"claim": claim, "reading": reading, **verdicts, "agreement": says})
+    return pd.DataFrame(rows)
 
 
 def shape_reading(isotropy: float, band_low: float, settings: dict) -> str:

@@ -33,6 +33,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from stylepath.io import StylepathError
+from stylepath.transitions import transitions, walk_order
 
 # torchvision vgg19 `features` index of each conv; its ReLU is the next module.
 VGG19_CONV = {
@@ -248,10 +249,8 @@ def walk_style_losses(extractor, images, index, layers, layer_weights, normalisa
     """
     import torch
 
-    index = index.sort_values(["pair_id", "step"]).reset_index(drop=True)
+    index, same_walk = walk_order(index, len(images))
     rows = index["row"].to_numpy()
-    if len(rows) and (rows.min() < 0 or rows.max() >= len(images)):
-        raise StylepathError("the index points outside images.npy; re-run `stylepath interpolate`")
     values = {layer: [] for layer in layers}
     carry = {layer: None for layer in layers}  # of the last image seen
     for start in tqdm(range(0, len(rows), batch_size), desc="style loss", unit="batch"):
@@ -262,17 +261,7 @@ def walk_style_losses(extractor, images, index, layers, layer_weights, normalisa
             for chunk in features.split(gram_chunk_size(features)):
                 squared, carry[layer] = consecutive_distances(chunk.flatten(2).double(), carry[layer])
                 values[layer].append(normalise(squared, n_channels, n_positions, normalisation).cpu().numpy())
-    pair_id, step, t = index["pair_id"].to_numpy(), index["step"].to_numpy(), index["t"].to_numpy()
-    same_walk = (pair_id[1:] == pair_id[:-1]) & (step[1:] == step[:-1] + 1)
-    table = pd.DataFrame(
-        {
-            "pair_id": pair_id[:-1][same_walk],
-            "criterion": index["criterion"].to_numpy()[:-1][same_walk],
-            "step": step[:-1][same_walk],
-            "t_from": t[:-1][same_walk],
-            "t_to": t[1:][same_walk],
-        }
-    )
+    table = transitions(index, same_walk)
     for layer in layers:
         table[layer] = np.concatenate(values[layer])[same_walk] if len(rows) > 1 else []
     table["total"] = sum(weight * table[layer] for layer, weight in zip(layers, layer_weights))
@@ -290,3 +279,28 @@ def resolve_layer_weights(settings) -> list[float]:
             "give one per layer, in the order of style_loss.layers, or null for equal weights"
         )
     return [float(w) for w in weights]
+
+
+def gatys_table(settings: dict, seed: int, images, index, device) -> tuple[pd.DataFrame, dict]:
+    """The Gatys instrument: its table (weights_id on every row) and what the info file records of it."""
+    layers, layer_weights = settings["layers"], resolve_layer_weights(settings)
+    features, weights_id = vgg19_features(settings["weights"], seed)
+    if settings["weights"] == "random":
+        print(f"WARNING: {RANDOM_WEIGHTS_NOTE}")
+    extractor = GramExtractor(features, layers, settings["pooling"]).to(device)
+    table = walk_style_losses(
+        extractor, images, index, layers, layer_weights,
+        settings["normalisation"], settings["batch_size"], device,
+    )  # fmt: skip
+    table["weights_id"] = weights_id
+    info = {
+        "weights": settings["weights"],
+        "weights_id": weights_id,
+        "pretrained": settings["weights"] != "random",
+        "note": RANDOM_WEIGHTS_NOTE if settings["weights"] == "random" else "",
+        "layers": layers,
+        "layer_weights": layer_weights,
+        "pooling": settings["pooling"],
+        "normalisation": settings["normalisation"],
+    }
+    return table, info

@@ -3,13 +3,14 @@ measure how much each walk is a cross-dissolve (the rule and the index: stylepat
 
 Outputs:
     patterns/<model>/seed<replicate>/walks.parquet
-        per walk: model, replicate, pair_id, criterion, pattern (configured reading), orientation,
-        pattern_hump, pattern_valley (the two readings of the horseshoe), mean_loss, cv, r2, bend,
-        vertex, arm, turns, wave_p, cross_dissolve_index, linear_blend_index, alpha_rmse,
-        dissolve_evenness, dissolve_score, end_difference, static, pattern_<layer> and
-        share_<layer> per layer, weights_id (columns: stylepath.walk_shape)
+        per instrument (style_loss.instruments) and walk: model, replicate, instrument, pair_id,
+        criterion, pattern (configured reading), orientation, pattern_hump, pattern_valley (the two
+        readings of the horseshoe), mean_loss, cv, r2, bend, vertex, arm, turns, wave_p,
+        cross_dissolve_index, linear_blend_index, alpha_rmse, dissolve_evenness, dissolve_score,
+        end_difference, static, pattern_<component> and share_<component> per component of the
+        instrument (Gatys' layers, Portilla-Simoncelli's groups), weights_id (stylepath.walk_shape)
     patterns/<model>/seed<replicate>/curves.parquet
-        mean curves with t confidence bands: model, replicate, quantity (total or a layer),
+        mean curves with t confidence bands: model, replicate, instrument, quantity (total or a component),
         criterion (all or one), scale (raw, or relative = each curve divided by its own mean),
         step, t_mid, mean, ci_low, ci_high, n
 """
@@ -17,12 +18,11 @@ Outputs:
 import numpy as np
 import pandas as pd
 
-from stylepath.gatys import resolve_layer_weights
+from stylepath.instruments import component_weights
 from stylepath.io import StylepathError, write_parquet
 from stylepath.statistics import t_band
+from stylepath.transitions import components
 from stylepath.walk_shape import PATTERNS, walk_patterns
-
-TABLE_COLUMNS = {"model", "replicate", "pair_id", "criterion", "step", "t_from", "t_to", "total", "weights_id"}
 
 
 def add_arguments(parser) -> None:
@@ -36,7 +36,7 @@ def add_arguments(parser) -> None:
 def mean_curves(losses: pd.DataFrame, confidence: float) -> pd.DataFrame:
     """Mean curve (with t band) per quantity (total and each layer), criterion (all and
     each) and scale (raw; relative = each walk's curve divided by its own mean)."""
-    quantities = ["total"] + [c for c in losses.columns if c not in TABLE_COLUMNS]
+    quantities = ["total"] + components(losses)
     losses = losses.assign(t_mid=(losses["t_from"] + losses["t_to"]) / 2)
     groups = [("all", losses)] + list(losses.groupby("criterion", sort=False))
     rows = []
@@ -66,6 +66,23 @@ def mean_curves(losses: pd.DataFrame, confidence: float) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def curve_agreement(losses: pd.DataFrame) -> pd.Series:
+    """Per (instrument, pair_id): Spearman's rank correlation of the walk's curve (`total` over the
+    steps) with the same walk's curve under the first instrument (1 for that one; NaN when either
+    curve is constant)."""
+    from scipy import stats
+
+    curves = losses.pivot_table(index=["pair_id", "step"], columns="instrument", values="total", sort=False)
+    first = losses["instrument"].iloc[0]
+    rho = {}
+    for instrument in curves.columns:
+        for pair_id, walk in curves.groupby(level="pair_id"):
+            a, b = walk[first].to_numpy(), walk[instrument].to_numpy()
+            constant = np.ptp(a) == 0 or np.ptp(b) == 0
+            rho[(instrument, pair_id)] = np.nan if constant else stats.spearmanr(a, b).statistic
+    return pd.Series(rho)
+
+
 def main(args) -> None:
     settings = args.settings["patterns"]
     losses = pd.read_parquet(args.style_loss)
@@ -77,18 +94,29 @@ def main(args) -> None:
         )
     if losses.empty:
         raise StylepathError(f"{args.style_loss} is empty; re-run `stylepath style-loss`")
-    style_loss = args.settings["style_loss"]
-    layer_weights = dict(zip(style_loss["layers"], resolve_layer_weights(style_loss)))
-    walks = walk_patterns(losses, images, index, settings, layer_weights)
-    walks.insert(0, "model", losses["model"].iloc[0])
-    walks.insert(1, "replicate", losses["replicate"].iloc[0])
-    walks["weights_id"] = losses["weights_id"].iloc[0]
-    for pattern in PATTERNS:
-        share = (walks["pattern"] == pattern).mean()
-        print(f"{pattern}: {share:.0%} of {len(walks)} walks")
-    print(f"{walks['static'].sum()} static walks; mean dissolve score {walks['dissolve_score'].mean():.3f}")
+    all_walks, all_curves = [], []
+    for instrument, of_instrument in losses.groupby("instrument", sort=False):  # each on its own
+        of_instrument = of_instrument.dropna(axis=1, how="all")  # the other instrument's components
+        weights = component_weights(instrument, of_instrument, args.settings["style_loss"])
+        walks = walk_patterns(of_instrument, images, index, settings, weights)
+        walks.insert(0, "model", losses["model"].iloc[0])
+        walks.insert(1, "replicate", losses["replicate"].iloc[0])
+        walks.insert(2, "instrument", instrument)
+        walks["weights_id"] = of_instrument["weights_id"].iloc[0]
+        for pattern in PATTERNS:
+            share = (walks["pattern"] == pattern).mean()
+            print(f"{instrument}, {pattern}: {share:.0%} of {len(walks)} walks")
+        static, score = walks["static"].sum(), walks["dissolve_score"].mean()
+        print(f"{instrument}: {static} static walks; mean dissolve score {score:.3f}")
+        curves = mean_curves(of_instrument, settings["confidence"])
+        curves.insert(0, "model", losses["model"].iloc[0])
+        curves.insert(1, "replicate", losses["replicate"].iloc[0])
+        curves.insert(2, "instrument", instrument)
+        all_walks.append(walks)
+        all_curves.append(curves)
+    walks = pd.concat(all_walks, ignore_index=True)
+    walks["curve_rho"] = (
+        curve_agreement(losses).reindex(pd.MultiIndex.from_frame(walks[["instrument", "pair_id"]])).to_numpy()
+    )
     write_parquet(walks, args.walks_out)
-    curves = mean_curves(losses, settings["confidence"])
-    curves.insert(0, "model", losses["model"].iloc[0])
-    curves.insert(1, "replicate", losses["replicate"].iloc[0])
-    write_parquet(curves, args.curves_out)
+    write_parquet(pd.concat(all_curves, ignore_index=True), args.curves_out)

@@ -1,10 +1,10 @@
-"""Compare the walk patterns of all models and replicates: one row per model, replicate and
-criterion ('all' first), and rows with model 'all' that pool every model's walks of a replicate.
+"""Compare the walk patterns of all models and replicates: one row per instrument, model, replicate
+and criterion ('all' first), and rows with model 'all' that pool every model's walks of a replicate.
 Static walks (walks table column `static`: ends closer than patterns.min_end_difference) are
 counted (n_static) and left out of every other column.
 
 Columns of patterns/summary.parquet (and .csv):
-    model, replicate, criterion, n_trajectories, n_static (left out of the rest),
+    model, replicate, instrument, criterion, n_trajectories, n_static (left out of the rest),
     share_horseshoe, share_wave, share_other       fractions of the walks (sum to 1)
     share_hump, share_valley                       horseshoe walks by orientation, as fractions of all walks
     share_horseshoe_reading_hump, ..._valley       share of horseshoes when only humps, or only valleys, count
@@ -20,13 +20,14 @@ Columns of patterns/summary.parquet (and .csv):
     eta2_cdi_pattern, p_cdi_pattern                how strongly CDI goes with the pattern: the share of
                                                    its variance between the patterns (eta squared,
                                                    0..1), and the Kruskal-Wallis p across patterns
-    weights_id                                     VGG19 weights of the style loss
+    weights_id                                     VGG19 weights of the style loss ('none' for portilla_simoncelli)
 
-Columns of patterns/layers.parquet (and .csv), per model ('all' = pooled), replicate and layer:
-    model, replicate, layer, n_trajectories,
-    mean_share                                     mean over walks of the layer's share of the total loss
-    share_horseshoe, share_wave, share_other       patterns of the layer's own curve (pattern_<layer>)
-    agreement                                      share of walks whose layer pattern is their total's
+Columns of patterns/layers.parquet (and .csv), per instrument, model ('all' = pooled), replicate and
+component (a Gatys layer or a Portilla-Simoncelli group):
+    model, replicate, instrument, layer, n_trajectories,
+    mean_share                                     mean over walks of the component's share of the total
+    share_horseshoe, share_wave, share_other       patterns of the component's own curve (pattern_<layer>)
+    agreement                                      share of walks whose component pattern is their total's
 """
 
 import numpy as np
@@ -72,34 +73,37 @@ def summarise_walks(walks: pd.DataFrame) -> dict:
 
 
 def summarise(walks: pd.DataFrame) -> pd.DataFrame:
-    """Rows per model (in input order, then 'all' = every model pooled), replicate (ascending) and
-    criterion ('all', then each in input order)."""
-    models = [(model, of_model) for model, of_model in walks.groupby("model", sort=False)] + [("all", walks)]
+    """Rows per instrument (in input order), model (in input order, then 'all' = every model
+    pooled), replicate (ascending) and criterion ('all', then each in input order)."""
     rows = []
-    for model, of_model in models:
-        for replicate, of_replicate in of_model.groupby("replicate", sort=True):
-            groups = [("all", of_replicate)] + list(of_replicate.groupby("criterion", sort=False))
-            for criterion, group in groups:
-                row = {"model": model, "replicate": replicate, "criterion": criterion, **summarise_walks(group)}
-                rows.append({**row, "weights_id": of_replicate["weights_id"].iloc[0]})
+    for instrument, of_instrument in walks.groupby("instrument", sort=False):
+        models = list(of_instrument.groupby("model", sort=False)) + [("all", of_instrument)]
+        for model, of_model in models:
+            for replicate, of_replicate in of_model.groupby("replicate", sort=True):
+                groups = [("all", of_replicate)] + list(of_replicate.groupby("criterion", sort=False))
+                for criterion, group in groups:
+                    row = {"model": model, "replicate": replicate, "instrument": instrument, "criterion": criterion}
+                    rows.append({**row, **summarise_walks(group), "weights_id": of_replicate["weights_id"].iloc[0]})
     return pd.DataFrame(rows)
 
 
 def summarise_layers(walks: pd.DataFrame) -> pd.DataFrame:
-    """Per model ('all' pooled), replicate and layer: the layer's mean share of the total loss and
+    """Per instrument, model ('all' pooled), replicate and component: its mean share of the total and
     the patterns of its own curve, over the non-static walks."""
-    layers = [c.removeprefix("share_") for c in walks.columns if c.startswith("share_")]
-    models = [(model, of_model) for model, of_model in walks.groupby("model", sort=False)] + [("all", walks)]
     rows = []
-    for model, of_model in models:
-        for replicate, group in pooled(of_model).groupby("replicate", sort=True):
-            for layer in layers:
-                labels = group[f"pattern_{layer}"]
-                row = {"model": model, "replicate": replicate, "layer": layer, "n_trajectories": len(group)}
-                row["mean_share"] = float(group[f"share_{layer}"].mean())
-                row |= {f"share_{pattern}": float((labels == pattern).mean()) for pattern in PATTERNS}
-                row["agreement"] = float((labels == group["pattern"]).mean())
-                rows.append(row)
+    for instrument, of_instrument in walks.groupby("instrument", sort=False):
+        of_instrument = of_instrument.dropna(axis=1, how="all")  # the other instrument's components
+        layers = [c.removeprefix("share_") for c in of_instrument.columns if c.startswith("share_")]
+        models = list(of_instrument.groupby("model", sort=False)) + [("all", of_instrument)]
+        for model, of_model in models:
+            for replicate, group in pooled(of_model).groupby("replicate", sort=True):
+                for layer in layers:
+                    labels = group[f"pattern_{layer}"]
+                    row = {"model": model, "replicate": replicate, "instrument": instrument, "layer": layer}
+                    row |= {"n_trajectories": len(group), "mean_share": float(group[f"share_{layer}"].mean())}
+                    row |= {f"share_{pattern}": float((labels == pattern).mean()) for pattern in PATTERNS}
+                    row["agreement"] = float((labels == group["pattern"]).mean())
+                    rows.append(row)
     return pd.DataFrame(rows)
 
 

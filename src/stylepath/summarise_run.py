@@ -11,7 +11,9 @@ Outputs:
                             (t interval of the margin), values (per replicate), holds_in (margin
                             > 0), valid_replicates, replicates, p (largest over replicates),
                             interval_verdict, note, p_holm, verdict, data, vgg19_weights
-    report/findings_by_layer.csv   the trajectory claims judged on each VGG19 layer's own curve
+    report/findings_by_layer.csv   the trajectory claims judged on each VGG19 layer's own curve (Gatys)
+    report/instrument_agreement.csv   per trajectory claim and reading: each instrument's verdict,
+                            agreement, median_curve_rho and same_pattern_share
     report/replicates.csv   per model (and 'all' = every model's walks pooled) and quantity: n,
                             mean, ci_low, ci_high, sd, min, max, values, replicates
     report/headline.csv     one row per model and replicate: the headline numbers, the shape in
@@ -21,10 +23,11 @@ Outputs:
 
 import html
 
+import numpy as np
 import pandas as pd
 
 from stylepath.config import model_label
-from stylepath.findings import across_replicates, findings_table, layer_table, shape_reading
+from stylepath.findings import across_replicates, agreement_table, findings_table, layer_table, shape_reading
 from stylepath.io import StylepathError, atomic_path, read_json, write_csv
 
 # column of the headline table -> (source table, its column)
@@ -202,7 +205,39 @@ RULE = (
 )
 
 
-def to_html(findings, by_layer, controls, headline, replicates, origin: dict, run: str) -> str:
+def instrument_agreement(findings: pd.DataFrame, walks: pd.DataFrame) -> pd.DataFrame:
+    """Per trajectory claim and reading, each instrument's verdict and whether they agree
+    (findings.agreement_table), with two per-walk statistics over the non-static walks of every
+    model and replicate: the median rank correlation of a walk's curve under the other instrument
+    with its Gatys curve (patterns' curve_rho), and the share of walks given the same pattern."""
+    table = agreement_table(findings)
+    walks = walks[~walks["static"].astype(bool)]
+    instruments = list(dict.fromkeys(walks["instrument"]))
+    if table.empty or len(instruments) < 2:
+        return table
+    first, other = (
+        walks[walks["instrument"] == name].set_index(["model", "replicate", "pair_id"]) for name in instruments[:2]
+    )
+    other = other.reindex(first.index)
+    table["median_curve_rho"] = float(np.nanmedian(other["curve_rho"])) if other["curve_rho"].notna().any() else np.nan
+    columns = {label: column for column, label in readings_of(findings).items()}
+    table["same_pattern_share"] = [float((first[columns[r]] == other[columns[r]]).mean()) for r in table["reading"]]
+    return table
+
+
+def readings_of(findings: pd.DataFrame) -> dict:
+    """{walks column: reading label} of the readings in the findings table."""
+    labels = findings.loc[findings["reading"] != "", "reading"].unique()
+    return {("pattern_hump" if label.startswith("hump") else "pattern_valley"): label for label in labels}
+
+
+def agreement_html(agreement: pd.DataFrame) -> str:
+    if agreement.empty:
+        return "<p>One style instrument only: nothing to compare.</p>"
+    return agreement.to_html(index=False, na_rep="–", border=0, float_format=lambda v: f"{v:.3g}")
+
+
+def to_html(findings, by_layer, agreement, controls, headline, replicates, origin: dict, run: str) -> str:
     """The front page: provenance, findings, objectives, headline numbers, how to read them."""
     warning = f"<p class='warning'>{html.escape(origin['warning'])}</p>" if origin["warning"] else ""
     return (
@@ -214,6 +249,13 @@ def to_html(findings, by_layer, controls, headline, replicates, origin: dict, ru
         "this page; in the Snakemake report, under 0 Summary).</p>"
         f"{verdict_table_html(findings, 'claim')}"
         f"<p>{RULE}</p>"
+        "<h3>Do the two style instruments agree?</h3>"
+        "<p>The trajectory claims are judged under each style instrument: <b>gatys</b>, the Gatys et al. style "
+        "loss on VGG19 features, is the paper's measure (with random weights in an offline run, not the paper's "
+        "network); <b>portilla_simoncelli</b>, steerable-pyramid texture statistics with no learned weights, is a "
+        "second opinion that means the same offline and online. Per-walk agreement: median_curve_rho (rank "
+        "correlation of a walk's two curves) and same_pattern_share.</p>"
+        f"{agreement_html(agreement)}"
         "<h3>The trajectory claims on each VGG19 layer's own curve</h3>"
         "<p>With Gatys' normalisation and equal weights one layer can dominate the total (each layer's share: "
         "patterns/layers.csv); each layer's verdicts, a family of tests of its own:</p>"
@@ -247,6 +289,7 @@ def add_arguments(parser):
     parser.add_argument("--controls", required=True, help="report/controls.csv (stylepath controls)")
     parser.add_argument("--findings", required=True, help="out: findings table (CSV)")
     parser.add_argument("--by-layer", required=True, help="out: the trajectory claims per VGG19 layer (CSV)")
+    parser.add_argument("--agreement", required=True, help="out: the style instruments' agreement (CSV)")
     parser.add_argument("--replicates", required=True, help="out: across-replicate statistics (CSV)")
     parser.add_argument("--headline", required=True, help="out: headline numbers per run (CSV)")
     parser.add_argument("--html", required=True, help="out: the front page (HTML)")
@@ -255,10 +298,15 @@ def add_arguments(parser):
 def main(args):
     thresholds = args.settings["findings"]
     analysis, patterns = pd.read_parquet(args.analysis), pd.read_parquet(args.patterns)
-    headline = with_shape_reading(headline_table(analysis, patterns), thresholds)
     walks = pd.concat([pd.read_parquet(path) for path in args.walks], ignore_index=True)
-    findings = findings_table(analysis, walks, thresholds, args.settings["horseshoe_orientations"])
-    by_layer = layer_table(analysis, walks, thresholds, args.settings["layers"])
+    instruments = list(dict.fromkeys(patterns["instrument"]))  # style_loss.instruments, the paper's (gatys) first
+    # The headline numbers are those of the first instrument; the findings are given under each.
+    headline = with_shape_reading(
+        headline_table(analysis, patterns[patterns["instrument"] == instruments[0]]), thresholds
+    )
+    findings = findings_table(analysis, walks, thresholds, args.settings["horseshoe_orientations"], instruments)
+    by_layer = layer_table(analysis, walks[walks["instrument"] == "gatys"], thresholds, args.settings["layers"])
+    agreement = instrument_agreement(findings, walks)
     replicates = replicate_table(headline, patterns, thresholds["confidence"])
     origin = provenance(read_json(args.data), read_json(args.style_loss_info), analysis["replicate"].nunique())
     findings.insert(len(findings.columns), "data", origin["data"])
@@ -271,8 +319,10 @@ def main(args):
     )
     write_csv(findings, args.findings)
     write_csv(by_layer, args.by_layer)
+    write_csv(agreement, args.agreement)
     write_csv(replicates, args.replicates)
     write_csv(headline, args.headline)
     with atomic_path(args.html) as tmp:
         controls = pd.read_csv(args.controls)
-        tmp.write_text(to_html(findings, by_layer, controls, headline, replicates, origin, args.settings["run"]))
+        page = to_html(findings, by_layer, agreement, controls, headline, replicates, origin, args.settings["run"])
+        tmp.write_text(page)

@@ -99,23 +99,11 @@ import numpy as np
 import pandas as pd
 
 from stylepath.io import StylepathError
+from stylepath.transitions import components
 
 PATTERNS = ["horseshoe", "wave", "other"]
 READINGS = {"hump": ["hump"], "valley": ["valley"]}  # horseshoe orientations of each reading
 DISSOLVE_MEASURE = "dissolve_score"  # the walks-table column the claims compare across patterns
-# Columns of a style-loss table that are not a layer's loss.
-NOT_LAYERS = {
-    "model",
-    "replicate",
-    "pair_id",
-    "criterion",
-    "step",
-    "t_from",
-    "t_to",
-    "total",
-    "weights_id",
-    "instrument",
-}
 
 
 # ----------------------------------------------------------------------------- curve shape
@@ -252,11 +240,6 @@ def dissolve_evenness(alpha, t) -> float:
 # ----------------------------------------------------------------------------- one table of walks
 
 
-def layer_columns(losses: pd.DataFrame) -> list[str]:
-    """The layer columns of a style-loss table (in its order)."""
-    return [column for column in losses.columns if column not in NOT_LAYERS]
-
-
 def curve_labels(curve, u, settings: dict) -> dict:
     """Statistics of one curve and its pattern under the configured reading and each of READINGS."""
     stats = curve_statistics(curve, u, settings["turn_tolerance"])
@@ -273,7 +256,7 @@ def walk_patterns(
     orientation, curve statistics, cross-dissolve indices, `static`, and each layer's share of
     the total when `layer_weights` ({layer: w_l}) is given. losses: one instrument's table."""
     rows = []
-    layers = layer_columns(losses)
+    layers = components(losses)
     index = index.sort_values(["pair_id", "step"])
     frames_of = dict(tuple(index.groupby("pair_id")))
     for pair_id, walk in losses.sort_values(["pair_id", "step"]).groupby("pair_id", sort=True):

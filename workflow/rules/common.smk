@@ -169,6 +169,14 @@ def calibration_arguments(wildcards, input):
     )
 
 
+def texture_reference_images(wildcards):
+    """The run's data set, whose images set the spread of the Portilla-Simoncelli statistics
+    (only when that instrument is measured)."""
+    if "portilla_simoncelli" not in config["style_loss"]["instruments"]:
+        return []
+    return f"{RESULTS}/data/images.npy"
+
+
 wildcard_constraints:
     model="|".join(MODELS),
     replicate=r"\d+",

@@ -37,6 +37,7 @@ rule summarise_run:
     output:
         findings=f"{RESULTS}/report/findings.csv",
         by_layer=f"{RESULTS}/report/findings_by_layer.csv",
+        agreement=f"{RESULTS}/report/instrument_agreement.csv",
         replicates=f"{RESULTS}/report/replicates.csv",
         headline=f"{RESULTS}/report/headline.csv",
         html=report(
@@ -64,7 +65,7 @@ rule summarise_run:
         "python -m stylepath summarise-run --settings {params.settings:q}"
         " --analysis {input.analysis} --patterns {input.patterns} --walks {input.walks} --data {input.data}"
         " --style-loss-info {input.style_loss_info} --controls {input.controls} --findings {output.findings}"
-        " --by-layer {output.by_layer}"
+        " --by-layer {output.by_layer} --agreement {output.agreement}"
         " --replicates {output.replicates} --headline {output.headline} --html {output.html}"
         " > {log} 2>&1"
 

@@ -56,6 +56,7 @@ rule style_loss:
         images=rules.interpolate.output.images,
         index=rules.interpolate.output.index,
         weights=vgg_weights_file,
+        data_images=texture_reference_images,
         code=code("style-loss"),
     output:
         table=f"{RESULTS}/style_loss/{CHAIN}.parquet",
@@ -73,10 +74,13 @@ rule style_loss:
         runtime=120,
     params:
         settings=settings("style_loss", "seed"),
+        data_images=lambda wildcards, input: (
+            f"--data-images {input.data_images}" if input.data_images else ""
+        ),
     shell:
         "python -m stylepath style-loss --settings {params.settings:q} --model-name {wildcards.model}"
-        " --replicate {wildcards.replicate} --images {input.images} --index {input.index} --out {output.table}"
-        " --info {output.info} --threads {threads} > {log} 2>&1"
+        " --replicate {wildcards.replicate} --images {input.images} --index {input.index} {params.data_images}"
+        " --out {output.table} --info {output.info} --threads {threads} > {log} 2>&1"
 
 
 rule patterns:
@@ -153,26 +157,30 @@ rule plot_trajectories:
     output:
         curves=report(
             directory(f"{RESULTS}/figures/trajectories/curves"),
-            patterns=["{model}_seed{replicate}.png"],
+            patterns=["{model}_seed{replicate}_{instrument}.png"],
             caption="../report/trajectories_curves.rst",
             category="3 Trajectories",
             labels={
                 "model": "{model}",
-                "figure": "style-loss curves, seed {replicate}",
+                "figure": "style-loss curves, seed {replicate}, {instrument}",
             },
         ),
         strips=report(
             directory(f"{RESULTS}/figures/trajectories/strips"),
-            patterns=["{model}_seed{replicate}.png"],
+            patterns=["{model}_seed{replicate}_{instrument}.png"],
             caption="../report/trajectories_strips.rst",
             category="3 Trajectories",
-            labels={"model": "{model}", "figure": "walk strips, seed {replicate}"},
+            labels={
+                "model": "{model}",
+                "figure": "walk strips, seed {replicate}, {instrument}",
+            },
         ),
         summary=report(
-            f"{RESULTS}/figures/trajectories/summary.png",
+            directory(f"{RESULTS}/figures/trajectories/summary"),
+            patterns=["{instrument}.png"],
             caption="../report/patterns_summary.rst",
             category="3 Trajectories",
-            labels={"model": "all", "figure": "patterns across models"},
+            labels={"model": "all", "figure": "patterns across models, {instrument}"},
         ),
     log:
         logs("plot_trajectories.log"),

@@ -80,6 +80,8 @@ def summary_figure(summary, walks, curves, palette):
     ax.set_title("share of horseshoe walks (mean over replicates)")
     weights = ", ".join(sorted(set(summary["weights_id"])))
     note = " (random VGG19: not the paper's measure)" if "random:" in weights else ""
-    fig.suptitle(f"Walk patterns across models; VGG19 weights {weights}{note}", fontsize=9)
+    instrument = summary["instrument"].iloc[0] if "instrument" in summary else "gatys"
+    measure = f"Gatys style loss, VGG19 weights {weights}{note}" if instrument == "gatys" else "Portilla-Simoncelli"
+    fig.suptitle(f"Walk patterns across models; {measure}", fontsize=9)
     fig.tight_layout()
     return fig

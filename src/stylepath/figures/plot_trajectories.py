@@ -1,9 +1,9 @@
 """`stylepath plot-trajectories`: each training run's style-loss curves, patterns and walk strips,
-and the patterns of all runs side by side (patterns_summary.py).
+and the patterns of all runs side by side (patterns_summary.py), per instrument.
 
-Two figures per run:
+Two figures per run and instrument (style_loss.instruments), <model>_seed<replicate>_<instrument>.png:
     curves  mean total loss per criterion (raw, log scale; relative to each walk's mean),
-            mean relative loss per VGG19 layer, cross-dissolve index per pattern
+            mean relative loss per component (VGG19 layer or group of statistics), cross-dissolve index per pattern
     strips  `figures.n_strips` walks, their decoded images above their style-loss curve
 """
 
@@ -26,9 +26,11 @@ def add_arguments(parser) -> None:
     parser.add_argument("--images", nargs="+", required=True, help="trajectories/<chain>/images.npy, same order")
     parser.add_argument("--indexes", nargs="+", required=True, help="trajectories/<chain>/index.parquet, same order")
     parser.add_argument("--summary", required=True, help="patterns/summary.parquet")
-    parser.add_argument("--curves-out", required=True, help="out: folder for <model>_seed<replicate>.png")
-    parser.add_argument("--strips-out", required=True, help="out: folder for <model>_seed<replicate>.png")
-    parser.add_argument("--summary-out", required=True, help="out: PNG of the patterns across models")
+    parser.add_argument("--curves-out", required=True, help="out: folder for <model>_seed<replicate>_<instrument>.png")
+    parser.add_argument("--strips-out", required=True, help="out: folder for <model>_seed<replicate>_<instrument>.png")
+    parser.add_argument(
+        "--summary-out", required=True, help="out: folder for <instrument>.png, the patterns across models"
+    )
 
 
 def main(args) -> None:
@@ -46,13 +48,20 @@ def main(args) -> None:
         if walks.empty or curves.empty:
             raise StylepathError(f"{walks_path} or {curves_path} is empty; re-run `stylepath patterns`")
         info = json.loads(Path(info_path).read_text())
-        name = f"{info['model']}_seed{info['replicate']}.png"
         images, index = np.load(images_path, mmap_mode="r"), pd.read_parquet(index_path)
-        save_figure(curves_figure(curves, walks, info, palette), curves_out / name, dpi)
-        strips = strips_figure(losses, walks, images, index, info, figures["n_strips"], palette)
-        save_figure(strips, strips_out / name, dpi)
+        for instrument in info["instruments"]:
+            name = f"{info['model']}_seed{info['replicate']}_{instrument}.png"
+            of_instrument = {**info, "instrument": instrument}
+            chosen = [table[table["instrument"] == instrument] for table in (losses, walks, curves)]
+            save_figure(curves_figure(chosen[2], chosen[1], of_instrument, palette), curves_out / name, dpi)
+            strips = strips_figure(chosen[0], chosen[1], images, index, of_instrument, figures["n_strips"], palette)
+            save_figure(strips, strips_out / name, dpi)
         all_walks.append(walks)
         all_curves.append(curves)
-    summary = pd.read_parquet(args.summary)
-    fig = summary_figure(summary, pd.concat(all_walks, ignore_index=True), pd.concat(all_curves), palette)
-    save_figure(fig, args.summary_out, dpi)
+    summary, all_walks, all_curves = pd.read_parquet(args.summary), pd.concat(all_walks), pd.concat(all_curves)
+    summary_out = Path(args.summary_out)
+    summary_out.mkdir(parents=True, exist_ok=True)
+    for instrument, of_summary in summary.groupby("instrument", sort=False):
+        walks, curves = (table[table["instrument"] == instrument] for table in (all_walks, all_curves))
+        fig = summary_figure(of_summary, walks.reset_index(drop=True), curves, palette)
+        save_figure(fig, summary_out / f"{instrument}.png", dpi)

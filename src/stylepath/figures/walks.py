@@ -22,9 +22,21 @@ def criterion_colours(palette: str) -> dict:
 
 
 def weights_caption(info: dict) -> str:
-    """A line naming the VGG19 weights, and a second with the warning random weights need."""
-    text = f"VGG19 weights {info['weights_id']}"
+    """A line naming the instrument (info's `instrument`, default gatys): the VGG19 weights, and a
+    second with the warning random weights need; or the Portilla-Simoncelli settings."""
+    if info.get("instrument", "gatys") != "gatys":
+        block = info[info["instrument"]]
+        return (
+            f"Portilla-Simoncelli texture statistics (no learned weights): {block['n_scales']} scales, "
+            f"{block['n_orientations']} orientations, width {block['spatial_corr_width']}"
+        )
+    text = f"Gatys style loss, VGG19 weights {info['weights_id']}"
     return f"{text}\n{info['note']}" if info.get("note") else text
+
+
+def component_name(info: dict) -> str:
+    """What the instrument's components are: VGG19 layers or groups of statistics."""
+    return "VGG19 layer" if info.get("instrument", "gatys") == "gatys" else "group of statistics"
 
 
 def plot_band(ax, curve: pd.DataFrame, colour, label: str) -> None:
@@ -57,8 +69,8 @@ def curves_figure(curves, walks, info, palette):
     for colour, (layer, curve) in zip(layer_colours, layers.groupby("quantity", sort=False)):
         plot_band(axes[1, 0], curve, colour, layer)
     axes[1, 0].set_xlabel("position on the walk t")
-    axes[1, 0].set_ylabel("layer loss / the walk's mean")
-    axes[1, 0].set_title("shape per VGG19 layer (all walks)")
+    axes[1, 0].set_ylabel("component / the walk's mean")
+    axes[1, 0].set_title(f"shape per {component_name(info)} (all walks)")
     axes[1, 0].legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
 
     ax = axes[1, 1]
