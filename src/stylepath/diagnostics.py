@@ -121,7 +121,7 @@ def fresh_discriminator_accuracy(codes, hidden: list[int], seed: int) -> dict:
 
 def triplet_margin_share(mu, styles, margin: float, distance: str, n_triplets: int, seed: int) -> float:
     """Share of random triplets (anchor, a positive of its style, a negative of another style)
-    among the rows of mu (N x D) with d(a, n) - d(a, p) >= margin; d = L1 or L2. The same seed
+    among the rows of mu (N x D) with d(a, n) - d(a, p) >= margin; d = L1, L2 or cosine (1 - cos). The same seed
     draws the same triplets for another model's means of the same images."""
     rng = np.random.default_rng([seed, 5])
     styles = np.asarray(styles)
@@ -133,9 +133,14 @@ def triplet_margin_share(mu, styles, margin: float, distance: str, n_triplets: i
         positives[chosen] = same[rng.integers(len(same), size=len(chosen))]
         negatives[chosen] = other[rng.integers(len(other), size=len(chosen))]
     valid = positives != anchors  # a positive is another image of the anchor's style
-    order = {"l1": 1, "l2": 2}[distance]
-    d_ap = np.linalg.norm(mu[anchors] - mu[positives], ord=order, axis=1)
-    d_an = np.linalg.norm(mu[anchors] - mu[negatives], ord=order, axis=1)
+    if distance == "cosine":  # 1 - cosine similarity, as the TVAE's triplet term measures it
+        unit = mu / np.linalg.norm(mu, axis=1, keepdims=True)
+        d_ap = 1 - np.sum(unit[anchors] * unit[positives], axis=1)
+        d_an = 1 - np.sum(unit[anchors] * unit[negatives], axis=1)
+    else:
+        order = {"l1": 1, "l2": 2}[distance]
+        d_ap = np.linalg.norm(mu[anchors] - mu[positives], ord=order, axis=1)
+        d_an = np.linalg.norm(mu[anchors] - mu[negatives], ord=order, axis=1)
     return float(np.mean((d_an - d_ap >= margin)[valid]))
 
 
