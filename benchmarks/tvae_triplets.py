@@ -39,11 +39,12 @@ N_TRIPLETS = 4000
 AUGMENT = {"augment_flip": True, "augment_shift": 4}
 COSINE = {"triplet_distance": "cosine", "triplet_margin": 0.5}
 VARIANTS = {  # name -> (training.tvae overrides, training.vae overrides)
-    "peer: all, l1, m 1, w 0.1": ({}, {}),
+    "peer: all, l1, m 1, w 0.1": ({}, {}),  # the default config
     "all, l1, m 1, w 30": ({"triplet_weight": 30.0}, {}),
     "hard, l1, m 1, w 30": ({"triplet_mining": "hard", "triplet_weight": 30.0}, {}),
     "all, cosine, m 0.5, w 30": ({**COSINE, "triplet_weight": 30.0}, {}),
     "all, cosine, m 0.5, w 300": ({**COSINE, "triplet_weight": 300.0}, {}),
+    "all, cosine, m 0.5, w 3000": ({**COSINE, "triplet_weight": 3000.0}, {}),
     "hard, cosine, m 0.5, w 30": ({**COSINE, "triplet_mining": "hard", "triplet_weight": 30.0}, {}),
     "semi_hard, cosine, m 0.2, w 30": (
         {**COSINE, "triplet_margin": 0.2, "triplet_mining": "semi_hard", "triplet_weight": 30.0},
@@ -51,12 +52,18 @@ VARIANTS = {  # name -> (training.tvae overrides, training.vae overrides)
     ),
     "peer + flip, shift 4": (AUGMENT, {}),
     "all, l1, m 1, w 30 + flip, shift 4": ({**AUGMENT, "triplet_weight": 30.0}, {}),
-    "all, cosine, m 0.5, w 30 + flip, shift 4": ({**AUGMENT, **COSINE, "triplet_weight": 30.0}, {}),
+    "all, cosine, m 0.5, w 300 + flip, shift 4": ({**AUGMENT, **COSINE, "triplet_weight": 300.0}, {}),
     "hard, cosine, m 0.5, w 30 + flip, shift 4": (
         {**AUGMENT, **COSINE, "triplet_mining": "hard", "triplet_weight": 30.0},
         {},
     ),
+    "semi_hard, cosine, m 0.2, w 300 + flip, shift 4, 100 epochs": (
+        {**AUGMENT, **COSINE, "triplet_margin": 0.2, "triplet_mining": "semi_hard", "triplet_weight": 300.0}
+        | {"epochs": 100},
+        {},
+    ),
 }
+CLASSIFIER_LR = 1e-3
 
 
 def parse_args():
@@ -66,6 +73,11 @@ def parse_args():
     parser.add_argument("--epochs", type=int, default=None, help="override the config's epochs")
     parser.add_argument("--n-per-style", type=int, default=None, help="override dataset.synthetic.n_per_style")
     parser.add_argument("--list", action="store_true", help="list the variants and exit")
+    parser.add_argument(
+        "--classifier",
+        action="store_true",
+        help="instead: train the shared encoder + a linear head as a supervised style classifier (the ceiling)",
+    )
     return parser.parse_args()
 
 
@@ -156,6 +168,37 @@ def mean_colour_mse(images: np.ndarray) -> float:
     return float(((x - x.mean((1, 2), keepdims=True)) ** 2).mean())
 
 
+def classifier_ceiling(images: np.ndarray, meta: pd.DataFrame, epochs: int, batch_size: int, seed: int) -> None:
+    """Train the models' encoder (stylepath.models.backbone.Encoder, 16 outputs) and a linear
+    head as a supervised style classifier (cross-entropy, Adam), with and without augmentation,
+    and print its train and val accuracy: what any term on the means could reach at best."""
+    import torch.nn.functional as F
+
+    from stylepath.augmentation import augment
+    from stylepath.models.backbone import Encoder, to_model_input
+
+    styles = sorted(meta["style"].unique())
+    labels = torch.tensor(meta["style"].map(styles.index).to_numpy())
+    train = torch.tensor((meta["split"] == "train").to_numpy())
+    x = to_model_input(torch.from_numpy(images))
+    for flip, shift in ((False, 0), (True, 4)):
+        torch.manual_seed(seed)
+        encoder, head = Encoder(images.shape[1], 16), torch.nn.Linear(16, len(styles))
+        optimiser = torch.optim.Adam([*encoder.parameters(), *head.parameters()], lr=CLASSIFIER_LR)
+        generator = torch.Generator().manual_seed(seed)
+        x_train, y_train = x[train], labels[train]
+        for _ in range(epochs):
+            for batch in torch.randperm(len(x_train), generator=generator).split(batch_size):
+                logits = head(encoder(augment(x_train[batch], generator, flip, shift)))
+                optimiser.zero_grad(set_to_none=True)
+                F.cross_entropy(logits, y_train[batch]).backward()
+                optimiser.step()
+        with torch.no_grad():
+            predicted = head(encoder(x)).argmax(1) == labels
+        found = {"train": predicted[train].float().mean().item(), "val": predicted[~train].float().mean().item()}
+        print(f"classifier, flip {flip}, shift {shift}, {epochs} epochs, seed {seed}: accuracy", found, flush=True)
+
+
 def main():
     args = parse_args()
     if args.list:
@@ -173,6 +216,11 @@ def main():
         val = (meta["split"] == "val").to_numpy()
         baseline = mean_colour_mse(images[val])
         chosen = triplets(meta["style"].to_numpy()[val], 0)
+        if args.classifier:
+            shared = config["training"]["shared"]
+            for seed in args.seeds:
+                classifier_ceiling(images, meta, args.epochs or shared["epochs"], shared["batch_size"], seed)
+            return
         for name in names:
             tvae_overrides, vae_overrides = VARIANTS[name]
             for seed in args.seeds:
