@@ -94,6 +94,16 @@ def test_triplet_share_agrees_with_all_triplets_counted():
     assert sampled == pytest.approx(np.mean(exhaustive), abs=0.01)
     separated = rng.standard_normal((30, 2)) * 0.1 + 10 * np.arange(3).repeat(10)[:, None]
     assert diagnostics.triplet_margin_share(separated, styles, 1.0, "l2", 5000, seed=0) == 1.0
+    # Cosine (1 - cos): styles 90 or 180 degrees apart at any radii give d(a, p) = 0 and d(a, n) >= 1;
+    # styles on one ray at radii 1, 10, 100 are apart in L2 but not in angle.
+    directions = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]]).repeat(10, axis=0)
+    assert (
+        diagnostics.triplet_margin_share(directions * rng.uniform(0.01, 100, (30, 1)), styles, 0.5, "cosine", 5000, 0)
+        == 1
+    )
+    ray = np.array([[1.0, 0.0]]) * 10.0 ** np.arange(3).repeat(10)[:, None]
+    assert diagnostics.triplet_margin_share(ray, styles, 0.5, "l2", 5000, seed=0) == 1.0
+    assert diagnostics.triplet_margin_share(ray, styles, 0.5, "cosine", 5000, seed=0) == 0.0
 
 
 def latents(n_val=80):
