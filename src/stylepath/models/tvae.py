@@ -72,7 +72,8 @@ class TVAE(VAE):
     recon = binary cross-entropy between the decoder logits of the sampled z and the
     pixels in [0, 1], summed over the 3 x H x W pixels, averaged over the batch;
     kl = KL(q(z|x) || N(0, I)) summed over latent dimensions, averaged over the batch;
-    triplet = batch-all triplet loss on mu with the style labels (see `triplet_loss`).
+    triplet = the triplet loss on mu with the style labels, mined and measured as
+    triplet_mining and triplet_distance say (see `triplet_loss`).
     Logged terms: loss, recon, kl, triplet (unweighted), active_triplets.
     """
 
