@@ -3,8 +3,9 @@
 # data -> for each model and replicate (training seed), one chain of jobs:
 #         train -> encode -> analyse (PCA, covariance shape, clustering, did it reach its objective?)
 #                         -> select pairs -> interpolate -> style loss -> patterns
+#      -> calibrate: known-answer walks from the data through the same style loss and pattern rule
 #      -> summaries across models and replicates -> summarise_run (findings with verdicts: the
-#         report's front page) and one figure job per stage
+#         report's front page), one figure job per stage and the explorer (one interactive page)
 # Every stage is one `stylepath <command>`; its settings come from config.yaml through params.
 
 
@@ -19,7 +20,9 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/training.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/trajectories.smk"
+include: "workflow/rules/calibration.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/explorer.smk"
 
 
 rule all:
@@ -32,3 +35,6 @@ rule all:
         rules.plot_reconstructions.output,
         rules.plot_analysis.output,
         rules.plot_trajectories.output,
+        rules.calibrate.output,
+        rules.plot_calibration.output,
+        rules.explorer.output,

@@ -46,7 +46,8 @@ def write_latents(path, z, styles, model="vae"):
         "mean_colour_mse": np.full(n, 0.06),
     }
     own = {"aae": {"disc_hidden": [32, 32]}, "tvae": {"triplet_margin": 1.0, "triplet_distance": "l1"}}.get(model, {})
-    record = {"model": model, "variational": variational, "prior": model != "ae", "settings": {"seed": 0, **own}}
+    record = {"model": model, "variational": variational, "prior": model != "ae", "adversarial": model == "aae",
+              "triplet_term": model == "tvae", "settings": {"seed": 0, **own}}  # fmt: skip
     pq.write_table(latent_table(metadata, encoded, record), path)
 
 
@@ -85,6 +86,7 @@ OUTPUTS = {
     "scores": "clustering_scores.parquet",
     "labels": "cluster_labels.parquet",
     "diagnostics": "diagnostics.json",
+    "grouping": "grouping.json",
 }
 
 
@@ -288,7 +290,22 @@ def test_analyse_writes_the_documented_tables(analysed, config):
     assert diagnostics["reconstruction"]["recon_ratio"] < 0.5
     # the TVAE-like blobs are no draw from N(0, I): reported, not a failure for a variational model
     assert diagnostics["prior"]["mmd_p"] < 0.01 and diagnostics["prior"]["sphericity"] < 0.5
-    assert diagnostics["active_units"]["count"] == DIM and diagnostics["reached_objective"]
+    assert diagnostics["active_units"]["count"] == DIM
+    # without a VAE to compare with, the triplet term cannot be shown to make a difference: said so
+    assert not diagnostics["reached_objective"] and "the run has no VAE" in diagnostics["verdict"]
+
+    shape_held_out, grouping = shape["held_out"], json.loads(out["grouping.json"].read_text())
+    assert shape_held_out["n"] == n // 5 and shape_held_out["active_dims"] + shape_held_out["collapsed_dims"] == DIM
+    assert grouping["probe_val"] > 0.9 and grouping["probe_p"] < 0.05 and grouping["kmeans_val_ari"] > 0.9
+
+
+def test_held_out_shape_and_grouping_tell_the_fake_models_apart(analysed):
+    outputs = analysed["outputs"]
+    shape = {m: json.loads(outputs[m]["shape.json"].read_text())["held_out"] for m in MODELS}
+    grouping = {m: json.loads(outputs[m]["grouping.json"].read_text()) for m in MODELS}
+    low = shape["aae"]["isotropy_band"][0]
+    assert shape["aae"]["isotropy"] > low - 0.05 and shape["vae"]["isotropy"] < low - 0.2
+    assert grouping["aae"]["probe_val"] < grouping["aae"]["chance"] + 0.2 and grouping["aae"]["probe_p"] > 0.01
 
 
 def test_analyse_repeats_for_a_seed(analysed, tmp_path):
@@ -307,7 +324,7 @@ def test_summary_reads_the_study_findings_off_the_fake_models(analysed, tmp_path
     models = list(MODELS)
     outputs = analysed["outputs"]
     parquet, csv = tmp_path / "summary.parquet", tmp_path / "summary.csv"
-    files = [arg for kind in ("shape", "scores", "diagnostics") for arg in
+    files = [arg for kind in ("shape", "scores", "diagnostics", "grouping") for arg in
              (f"--{kind}{'s' if kind == 'shape' else ''}", *[outputs[m][OUTPUTS[kind]] for m in models])]  # fmt: skip
     run("summarise-analysis", "--settings", "{}", *files, "--out-parquet", parquet, "--out-csv", csv)
     summary = pd.read_parquet(parquet).set_index("model")
@@ -316,7 +333,8 @@ def test_summary_reads_the_study_findings_off_the_fake_models(analysed, tmp_path
     for column in [
         "sphericity", "condition_ratio", "effective_dim_fraction", "best_ari", "best_ari_algorithm",
         "best_ari_space", "kmeans_latent_ari", "kmeans_pca_nmi", "style_latent_silhouette", "recon_mse",
-        "recon_ratio", "prior_sphericity", "prior_mmd_p", "reached_objective", "verdict",
+        "recon_ratio", "prior_sphericity", "prior_mmd_p", "reached_objective", "verdict", "isotropy",
+        "isotropy_band_low", "collapsed_dims", "probe_train", "probe_val", "chance", "probe_p", "kmeans_val_ari",
     ]:  # fmt: skip
         assert column in summary.columns
     # AAE-like: spherical; TVAE-like: clustered by style; VAE-like: oblong and not clustered.
@@ -340,6 +358,7 @@ def test_summary_refuses_files_of_different_runs(analysed):
             [outputs["tvae"]["shape.json"], outputs["aae"]["shape.json"]],
             [outputs["aae"]["clustering_scores.parquet"], outputs["tvae"]["clustering_scores.parquet"]],
             [outputs["tvae"]["diagnostics.json"], outputs["aae"]["diagnostics.json"]],
+            [outputs["tvae"]["grouping.json"], outputs["aae"]["grouping.json"]],
         )
 
 
@@ -352,7 +371,7 @@ def assert_png(path, min_width):
 def test_figure_command_writes_every_png(analysed, config, tmp_path):
     models = list(MODELS)
     outputs = analysed["outputs"]
-    inputs = [arg for option, name in OUTPUTS.items() if option != "pca"
+    inputs = [arg for option, name in OUTPUTS.items() if option not in ("pca", "grouping")
               for arg in (f"--{option}", *[outputs[m][name] for m in models])]  # fmt: skip
     figures = {name: tmp_path / f"{name}.png" for name in ["spectra", "sphericity", "heatmap", "pca-grid"]}
     figures["diagnostics-out"] = tmp_path / "diagnostics.png"

@@ -16,7 +16,7 @@ from stylepath.interpolate import decode_trajectories
 from stylepath.patterns import mean_curves
 from stylepath.statistics import t_band
 from stylepath.summarise_patterns import summarise
-from stylepath.walk_shape import cross_dissolve_index, curve_statistics, label_curve
+from stylepath.walk_shape import cross_dissolve_index, curve_statistics, label_curve, periodicity_p
 
 RULE = {
     "flat_cv": 0.05,
@@ -26,6 +26,8 @@ RULE = {
     "horseshoe_orientations": ["hump", "valley"],
     "wave_min_turns": 2,
     "min_end_difference": 0.008,
+    "wave_alpha": 0.025,
+    "wave_permutations": 999,
     "confidence": 0.95,
 }
 U = (np.arange(9) + 0.5) / 9  # midpoints of a 10-point walk
@@ -33,6 +35,7 @@ U = (np.arange(9) + 0.5) / 9  # midpoints of a 10-point walk
 
 def label(curve, **rule):
     stats = curve_statistics(curve, U, RULE["turn_tolerance"])
+    stats["wave_p"] = periodicity_p(curve, RULE["wave_permutations"])
     return label_curve(stats, U, {**RULE, **rule})
 
 
@@ -42,7 +45,8 @@ def label(curve, **rule):
         (1 + 3 * np.sin(np.pi * U), ("horseshoe", "hump")),  # loss peaks mid-walk
         (1 + 8 * (U - 0.5) ** 2, ("horseshoe", "valley")),  # a U
         (2 + np.sin(4 * np.pi * U), ("wave", "none")),  # two periods of oscillation
-        (2 + np.sin(3 * np.pi * U + 0.3), ("wave", "valley")),  # 1.5 periods: bent, but a poor fit
+        (2 + 0.5 * (-1.0) ** np.arange(9), ("wave", "valley")),  # alternating (5 highs, 4 lows): the zigzag bin
+        (2 + np.sin(3 * np.pi * U + 0.3), ("other", "valley")),  # 1.5 periods in 9 losses: not beyond noise
         (np.full(9, 3.0) + 0.01 * np.sin(9 * U), ("other", "none")),  # flat
         (np.exp(2 * U), ("other", "valley")),  # monotone: bends but never turns
         (np.r_[1.0, 1.04, 1.08, 1.12, 1.3, 1.7, 2.3, 3.1, 4.2], ("other", "valley")),  # fit turns, data do not
@@ -154,9 +158,13 @@ def test_summary_shares_and_correlation():
             "orientation": ["hump"] * 4 + ["valley", "valley", "hump", "none"],
             "bend": [0.1, 0.2, 0.3, 0.4, -0.5, -0.6, 0.7, 0.0],
             "cross_dissolve_index": [0.9, 0.95, 0.85, 0.9, 0.2, 0.3, 0.1, 0.5],
+            "dissolve_score": [0.8, 0.9, 0.7, 0.8, 0.1, 0.2, 0.1, 0.4],
+            "static": False,
             "weights_id": "random:seed=0:x",
         }
     )  # fmt: skip
+    walks["pattern_hump"] = walks["pattern"].where(walks["orientation"] == "hump", "other")
+    walks["pattern_valley"] = walks["pattern"].where(walks["orientation"] == "valley", "other")
     summary = summarise(walks)
     overall = summary[summary["criterion"] == "all"].iloc[0]
     assert overall["n_trajectories"] == 8
@@ -176,6 +184,14 @@ def test_summary_shares_and_correlation():
     constant = summarise(walks.assign(pattern="wave")).iloc[0]
     assert np.isnan(constant["r_cdi_wave"]) and constant["share_wave"] == 1.0
     assert np.isnan(constant["eta2_cdi_pattern"])
+    assert overall["share_horseshoe_reading_hump"] == 0.125 and overall["share_horseshoe_reading_valley"] == 0.25
+    assert overall["dissolve_wave"] == pytest.approx(0.8) and overall["dissolve_horseshoe"] == pytest.approx(0.4 / 3)
+    # a static walk (here a 'wave' with a noise-level CDI) is counted and leaves every other column
+    static = walks.iloc[[0]].assign(pair_id=8, static=True, cross_dissolve_index=0.0, dissolve_score=0.0)
+    with_static = summarise(pd.concat([walks, static], ignore_index=True))
+    assert with_static.iloc[0]["n_static"] == 1 and with_static.iloc[0]["n_trajectories"] == 9
+    columns = [c for c in summary.columns if c not in ("n_trajectories", "n_static")]
+    pd.testing.assert_frame_equal(with_static[columns], summary[columns])
 
 
 def command(name, settings, **options):
@@ -218,10 +234,12 @@ def test_commands_from_walk_images_to_figures(tmp_path):
             files[kind].append(path)
     blend = pd.read_parquet(tmp_path / "vae.parquet")
     assert list(blend.columns) == [
-        "model", "replicate", "pair_id", "criterion", "pattern", "orientation", "mean_loss", "cv", "r2", "bend",
-        "vertex", "arm", "turns", "cross_dissolve_index", "linear_blend_index", "alpha_rmse", "end_difference",
-        "weights_id",
+        "model", "replicate", "pair_id", "criterion", "pattern", "orientation", "pattern_hump", "pattern_valley",
+        "mean_loss", "cv", "r2", "bend", "vertex", "arm", "turns", "wave_p", "cross_dissolve_index",
+        "linear_blend_index", "alpha_rmse", "dissolve_evenness", "dissolve_score", "end_difference", "static",
+        *[f"pattern_{layer}" for layer in layers], *[f"share_{layer}" for layer in layers], "weights_id",
     ]  # fmt: skip
+    assert blend[[f"share_{layer}" for layer in layers]].sum(axis=1).to_numpy() == pytest.approx(1.0)
     assert blend["cross_dissolve_index"].to_numpy()[:2] == pytest.approx(1.0, abs=1e-3)
     assert (pd.read_parquet(tmp_path / "aae.parquet")["cross_dissolve_index"] < 0.5).all()
     curves = pd.read_parquet(tmp_path / "vae_curves.parquet")
@@ -230,7 +248,14 @@ def test_commands_from_walk_images_to_figures(tmp_path):
     ]  # fmt: skip
     assert set(curves["quantity"]) == {"total", *layers}
     summary_path = tmp_path / "summary.parquet"
-    command("summarise-patterns", {}, walks=files["walks"], out=summary_path, csv=tmp_path / "summary.csv")
+    layer_csv = tmp_path / "layers.csv"
+    command(
+        "summarise-patterns", {}, walks=files["walks"], out=summary_path, csv=tmp_path / "summary.csv",
+        layers_out=tmp_path / "layers.parquet", layers_csv=layer_csv,
+    )  # fmt: skip
+    layer_table = pd.read_csv(layer_csv)
+    assert set(layer_table["layer"]) == set(layers)
+    assert layer_table.groupby(["model", "replicate"])["mean_share"].sum().to_numpy() == pytest.approx(1.0)
     summary = pd.read_csv(tmp_path / "summary.csv")
     assert summary.query("criterion == 'all'")["model"].tolist() == ["vae", "aae", "all"]
     out = {"curves_out": tmp_path / "curves", "strips_out": tmp_path / "strips", "summary_out": tmp_path / "all.png"}

@@ -37,7 +37,7 @@ def test_every_command_module_exists_and_runs_the_entry_points():
 
 
 def test_a_training_job_runs_its_own_model_file_and_no_analysis_code():
-    shared = {"train.py", "models/__init__.py", "models/backbone.py", "data/prepared.py", "geometry.py", "runtime.py"}
+    shared = {"train.py", "models/__init__.py", "models/backbone.py", "data/prepared.py", "runtime.py"}
     own = {
         "ae": {"models/ae.py"},
         "vae": {"models/vae.py"},
@@ -49,6 +49,7 @@ def test_a_training_job_runs_its_own_model_file_and_no_analysis_code():
         files = relative(sources.command_sources("train", model))
         assert shared <= files
         assert {path for path in files if path.startswith("models/") and path not in shared} == own[model], model
+        assert ("geometry.py" in files) == (model != "ae")  # the prior's statistics, logged per epoch
         assert not {"diagnostics.py", "analyse.py", "findings.py"} & files
         assert not any(path.startswith("figures/") for path in files)
 

@@ -93,19 +93,31 @@ def test_nothing_to_do_when_up_to_date(workdir):
 def test_interpolation_steps_rerun_trajectories_only(workdir):
     jobs = changed(workdir, lambda c: c["interpolation"].update(steps=6))
     assert jobs == per_chain("interpolate", "style_loss", "patterns") | single(
-        "summarise_patterns", "plot_trajectories", "summarise_run", "plot_replicates"
-    )
+        "summarise_patterns", "plot_trajectories", "summarise_run", "plot_replicates", "explorer",
+        "calibrate", "plot_calibration",  # the calibration walks have the run's number of steps
+    )  # fmt: skip
 
 
 def test_figure_setting_reruns_figures_only(workdir):
     jobs = changed(workdir, lambda c: c["figures"].update(dpi=61))
-    assert jobs == single(*FIGURES)
+    assert jobs == single(*FIGURES, "plot_calibration")
+
+
+def test_explorer_caps_rerun_the_explorer_only(workdir):
+    jobs = changed(workdir, lambda c: c.setdefault("explorer", {}).update(max_walks=3))
+    assert jobs == single("explorer")
+
+
+def test_explorer_page_is_written_and_self_contained(workdir):
+    page = (workdir / "results" / "tiny" / "report" / "explorer.html").read_text()
+    assert "stylepath explorer" in page and page.count("data:image/webp;base64,") > 4 * 16
+    assert "<script src=" not in page and '<script type="text/javascript" src=' not in page
 
 
 def test_one_models_hyperparameter_reruns_that_models_replicates_only(workdir):
     jobs = changed(workdir, lambda c: c["training"].setdefault("aae", {}).update(disc_lr=0.0003))
     assert jobs == per_chain(*CHAIN, models=["aae"]) | single(
-        "summarise_analysis", "summarise_patterns", "summarise_run", *FIGURES[1:]
+        "summarise_analysis", "summarise_patterns", "summarise_run", "explorer", *FIGURES[1:]
     )
 
 
@@ -119,13 +131,18 @@ def test_the_vaes_training_reruns_the_tvaes_triplet_check_too(workdir):
 def test_adding_a_seed_runs_only_that_seeds_chains_and_the_summaries(workdir):
     jobs = changed(workdir, lambda c: c.update(replicates=[0, 1, 2]))
     assert jobs == per_chain(*CHAIN, replicates=["2"]) | single(
-        "summarise_analysis", "summarise_patterns", "summarise_run", *FIGURES[1:]
+        "summarise_analysis", "summarise_patterns", "summarise_run", "explorer", *FIGURES[1:]
     )
+
+
+def test_calibration_setting_reruns_the_calibration_only(workdir):
+    jobs = changed(workdir, lambda c: c.setdefault("calibration", {}).update(noise_walks=21))
+    assert jobs == single("calibrate", "plot_calibration")
 
 
 def test_clustering_setting_reruns_analysis_only(workdir):
     jobs = changed(workdir, lambda c: c["analysis"]["clustering"].update(n_bootstrap=11))
-    summaries = single("summarise_analysis", "plot_analysis", "summarise_run", "plot_replicates")
+    summaries = single("summarise_analysis", "plot_analysis", "summarise_run", "plot_replicates", "explorer")
     assert jobs == per_chain("analyse") | summaries
 
 
@@ -165,7 +182,7 @@ def downstream(workdir):
 def test_editing_a_stage_module_reruns_that_stage_and_downstream(workdir):
     jobs = edited(workdir, "src/stylepath/style_loss.py")
     assert jobs == per_chain("style_loss", "patterns") | single(
-        "summarise_patterns", "plot_trajectories", "summarise_run", "plot_replicates"
+        "summarise_patterns", "plot_trajectories", "summarise_run", "plot_replicates", "explorer"
     )
 
 
@@ -208,7 +225,7 @@ def test_report_is_one_self_contained_file_with_captioned_figures(workdir):
     html = (workdir / "report.html").read_text()
     assert len(html) > 100_000
     for name in ["summary.html", "spectra.png", "diagnostics.png", "replicates.png", "contact_sheet.png",
-                 "aae_seed1.png", "tvae.png"]:  # fmt: skip
+                 "aae_seed1.png", "tvae.png", "explorer.html"]:  # fmt: skip
         assert name in html
     captions = sorted((workdir / "workflow" / "report").glob("*.rst"))
     rules = "".join(p.read_text() for p in (workdir / "workflow" / "rules").glob("*.smk"))

@@ -25,8 +25,9 @@ from sklearn.decomposition import PCA
 from tqdm import tqdm
 
 from stylepath.clustering import cluster_labels
-from stylepath.geometry import shape_measures
-from stylepath.io import StylepathError, write_json, write_parquet
+from stylepath.geometry import held_out_shape, shape_measures
+from stylepath.grouping import grouping
+from stylepath.io import StylepathError, read_json, write_json, write_parquet
 from stylepath.latents import read_latents, read_record
 from stylepath.statistics import percentile_interval
 
@@ -257,11 +258,15 @@ def add_arguments(parser):
     parser.add_argument(
         "--reference-latents", default=None, help="the VAE's latent table, same replicate (models with a triplet term)"
     )
+    parser.add_argument(
+        "--reference-diagnostics", default=None, help="the VAE's diagnostics.json, same replicate (the same models)"
+    )
     parser.add_argument("--pca", required=True, help="out: principal components (Parquet)")
     parser.add_argument("--projections", required=True, help="out: PCA scores per image (Parquet)")
     parser.add_argument("--shape", required=True, help="out: covariance shape measures (JSON)")
     parser.add_argument("--scores", required=True, help="out: clustering scores (Parquet)")
     parser.add_argument("--labels", required=True, help="out: cluster of each image (Parquet)")
+    parser.add_argument("--grouping", required=True, help="out: grouping by style, held-out and training (JSON)")
     parser.add_argument("--diagnostics", required=True, help="out: diagnostics and verdict of the run (JSON)")
     parser.add_argument("--threads", type=int, default=1, help="CPU threads for scikit-learn and torch")
 
@@ -285,13 +290,20 @@ def main(args):
         pca = fit_pca(z)
         pca_scores = pca.transform(z)
         shape = {"model": model, "replicate": replicate, **shape_measures(z)}
+        val = (meta["split"] == "val").to_numpy()
+        shape["held_out"] = held_out_shape(z, val, record["variational"], analysis, seed)
         pca_dims = min(clustering["pca_dims"], pca.n_components_)
         if pca_dims < clustering["pca_dims"]:
             print(f"pca_dims {clustering['pca_dims']} capped at {pca_dims} components", flush=True)
         spaces = clustering_spaces(z, pca_scores, clustering["spaces"], pca_dims)
         scores, labels = cluster_and_score(model, meta, spaces, clustering, seed)
         history = pd.read_csv(args.history)
-        diagnostics = diagnose(meta, z, logvar, record, history, reference, analysis["diagnostics"], seed)
+        reference_verdict = read_json(args.reference_diagnostics) if args.reference_diagnostics else None
+        diagnostics = diagnose(
+            meta, z, logvar, record, history, reference, reference_verdict, analysis["diagnostics"], seed
+        )
+        grouped = {"model": model, "replicate": replicate}
+        grouped.update(grouping(z, meta["style"].to_numpy(), meta["split"].to_numpy(), analysis["grouping"], seed))
     scores.insert(1, "replicate", replicate)
 
     write_parquet(pca_components_table(pca, analysis["pca_components"]), args.pca)
@@ -300,6 +312,9 @@ def main(args):
     write_parquet(scores, args.scores)
     write_parquet(labels, args.labels)
     write_json(diagnostics, args.diagnostics)
+    write_json(grouped, args.grouping)
     print(f"sphericity {shape['sphericity']}, condition ratio {shape['condition_ratio']}", flush=True)
+    print(f"held out: {shape['held_out']}", flush=True)
+    print(f"grouping: {grouped}", flush=True)
     print(scores.query("metric == 'ari'")[["algorithm", "space", "value", "ci_low", "ci_high"]].to_string(), flush=True)
     print(f"{model}: {diagnostics['verdict']}", flush=True)

@@ -43,9 +43,13 @@ COMMANDS = {
     "style-loss": ("stylepath.style_loss", "Gatys style loss between consecutive decoded images."),
     "patterns": ("stylepath.patterns", "Label style-loss curves and measure cross-dissolve."),
     "summarise-patterns": ("stylepath.summarise_patterns", "Tabulate the trajectory patterns of all training runs."),
+    "calibrate": ("stylepath.calibrate", "Send known-answer walks through the style loss, pattern rule and CDI."),
+    "plot-calibration": ("stylepath.figures.plot_calibration", "Plot example calibration walks of each kind."),
     "plot-trajectories": ("stylepath.figures.plot_trajectories", "Plot style-loss curves, walk strips, patterns."),
+    "controls": ("stylepath.controls", "Send known-answer latent tables through the verdict rules."),
     "summarise-run": ("stylepath.summarise_run", "Judge the study's claims across replicates (front page)."),
     "plot-replicates": ("stylepath.figures.plot_replicates", "Plot headline numbers per replicate over their mean."),
+    "explorer": ("stylepath.explorer", "Write the interactive explorer of latent spaces and walks (one HTML page)."),
 }
 
 

@@ -50,6 +50,8 @@ def model_record(model) -> dict:
         "model": model.name,
         "variational": model.variational,
         "prior": model.prior,
+        "adversarial": model.adversarial,
+        "triplet_term": model.triplet_term,
         "settings": model.settings,
         "image_size": model.image_size,
     }

@@ -186,3 +186,90 @@ def moments(sample) -> dict:
         "max_variance": float(variance.max()),
         "sphericity": sphericity(sample),
     }
+
+
+EPOCH_PRIOR_STATISTICS = ("sphericity", "max_abs_mean", "min_variance", "max_variance")  # of `moments`
+
+
+def prior_statistics(z, logvar, seed: int, mmd_samples: int) -> dict:
+    """How close the prior sample of codes z (N x D; with logvar for a variational model) is to
+    N(0, I), as a model whose objective has a prior logs it per epoch: prior_sphericity,
+    prior_max_abs_mean, prior_min_variance, prior_max_variance and prior_mmd2 (on at most
+    `mmd_samples` rows)."""
+    sample = prior_sample(z, logvar, seed)
+    found = moments(sample)
+    row = {f"prior_{key}": found[key] for key in EPOCH_PRIOR_STATISTICS}
+    row["prior_mmd2"] = mmd2_to_prior(subsample(sample, mmd_samples, seed), seed)
+    return row
+
+
+# ----------------------------------------------------------------------------- shape of the active part
+
+
+def isotropy(eigenvalues) -> float:
+    """Participation ratio over the dimension count, (sum l)^2 / (k sum l^2) of k covariance
+    eigenvalues, in [1/k, 1]: 1 when the variance spreads evenly over all k axes (a sphere),
+    1/k when one axis holds it all. Read as 'the variance fills this share of the dimensions'."""
+    eigenvalues = np.asarray(eigenvalues, np.float64)
+    return float(eigenvalues.sum() ** 2 / (len(eigenvalues) * np.sum(eigenvalues**2)))
+
+
+def active_part(z, active: np.ndarray | None, threshold: float) -> np.ndarray:
+    """Covariance eigenvalues (descending) of the part of z (N x D) that carries variance: the
+    dimensions flagged in `active` (D booleans: a variational model's active units), or, when
+    active is None (a deterministic encoder, whose scale is arbitrary), the principal components
+    whose variance exceeds `threshold` times the mean variance per dimension (the same cut, in
+    units of the codes' own scale, that Burda et al.'s threshold makes in units of the prior's)."""
+    if active is not None:
+        if not np.any(active):
+            return np.zeros(0)
+        return covariance_spectrum(z[:, active]) if active.sum() > 1 else np.array([np.var(z[:, active], ddof=1)])
+    eigenvalues = covariance_spectrum(z)
+    return eigenvalues[eigenvalues > threshold * eigenvalues.mean()]
+
+
+def isotropy_band(n: int, d: int, deterministic: bool, threshold: float, draws: int, seed: int) -> tuple:
+    """1st and 99th percentile of the isotropy of the active part of n draws of N(0, I_d), the
+    active part found exactly as for the codes (all d dimensions for a variational model's active
+    units; the components above threshold x the mean variance for a deterministic encoder)."""
+    rng = np.random.default_rng([seed, 6])
+    values = []
+    for _ in range(draws):
+        sample = rng.standard_normal((n, d))
+        values.append(isotropy(active_part(sample, None if deterministic else np.ones(d, bool), threshold)))
+    low, high = np.quantile(values, BAND_QUANTILES)
+    return float(low), float(high)
+
+
+def active_shape(z, active, threshold: float, band_draws: int, seed: int) -> dict:
+    """Shape of the part of z (N x D) that carries variance (see active_part), with the band of
+    N(0, I) samples of the same size: active_dims, collapsed_dims (D - active_dims), isotropy,
+    isotropy_band [low, high], axis_ratio (largest over smallest principal standard deviation
+    of the active part, >= 1)."""
+    n, d = z.shape
+    eigenvalues = active_part(z, active, threshold)
+    k = len(eigenvalues)
+    if k == 0:
+        return {"active_dims": 0, "collapsed_dims": d, "isotropy": None, "isotropy_band": [None, None],
+                "axis_ratio": None}  # fmt: skip
+    low, high = isotropy_band(n, k if active is not None else d, active is None, threshold, band_draws, seed)
+    ratio = np.sqrt(eigenvalues[0] / eigenvalues[-1]) if eigenvalues[-1] > 0 else np.inf
+    return {
+        "active_dims": k,
+        "collapsed_dims": d - k,
+        "isotropy": isotropy(eigenvalues),
+        "isotropy_band": [low, high],
+        "axis_ratio": json_number(ratio),
+    }
+
+
+def held_out_shape(z, val, variational: bool, analysis: dict, seed: int) -> dict:
+    """Shape of the held-out codes' active part (`active_shape` of z[val], z N x D, val N booleans):
+    a variational model's active units (variance of the posterior means over all images above
+    analysis.diagnostics.active_unit_threshold), else the principal components above that
+    threshold times the mean variance; with n, the number of held-out codes."""
+    if val.sum() <= 2:
+        raise StylepathError("the held-out shape needs at least 3 val images (dataset.val_fraction)")
+    threshold = analysis["diagnostics"]["active_unit_threshold"]
+    active = z.var(0, ddof=1) > threshold if variational else None
+    return {"n": int(val.sum()), **active_shape(z[val], active, threshold, analysis["shape"]["band_draws"], seed)}

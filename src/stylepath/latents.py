@@ -10,8 +10,8 @@ latents/<model>.parquet, one row per image in the order of the prepared metadata
     mean_colour_mse          float32: the same for a trivial baseline, the image replaced by its
                              own mean colour
 and, in the file's metadata under "stylepath", a record of the model that wrote it: model (name),
-variational, prior (its objective pulls the codes towards N(0, I)), settings (its training
-settings) and image_size.
+its class's capabilities variational, prior (its objective pulls the codes towards N(0, I)),
+adversarial and triplet_term, settings (its training settings) and image_size.
 """
 
 import json

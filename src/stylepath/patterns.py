@@ -3,9 +3,11 @@ measure how much each walk is a cross-dissolve (the rule and the index: stylepat
 
 Outputs:
     patterns/<model>/seed<replicate>/walks.parquet
-        per walk: model, replicate, pair_id, criterion, pattern, orientation, mean_loss, cv, r2,
-        bend, vertex, arm, turns, cross_dissolve_index, linear_blend_index, alpha_rmse,
-        end_difference, weights_id
+        per walk: model, replicate, pair_id, criterion, pattern (configured reading), orientation,
+        pattern_hump, pattern_valley (the two readings of the horseshoe), mean_loss, cv, r2, bend,
+        vertex, arm, turns, wave_p, cross_dissolve_index, linear_blend_index, alpha_rmse,
+        dissolve_evenness, dissolve_score, end_difference, static, pattern_<layer> and
+        share_<layer> per layer, weights_id (columns: stylepath.walk_shape)
     patterns/<model>/seed<replicate>/curves.parquet
         mean curves with t confidence bands: model, replicate, quantity (total or a layer),
         criterion (all or one), scale (raw, or relative = each curve divided by its own mean),
@@ -15,6 +17,7 @@ Outputs:
 import numpy as np
 import pandas as pd
 
+from stylepath.gatys import resolve_layer_weights
 from stylepath.io import StylepathError, write_parquet
 from stylepath.statistics import t_band
 from stylepath.walk_shape import PATTERNS, walk_patterns
@@ -74,14 +77,16 @@ def main(args) -> None:
         )
     if losses.empty:
         raise StylepathError(f"{args.style_loss} is empty; re-run `stylepath style-loss`")
-    walks = walk_patterns(losses, images, index, settings)
+    style_loss = args.settings["style_loss"]
+    layer_weights = dict(zip(style_loss["layers"], resolve_layer_weights(style_loss)))
+    walks = walk_patterns(losses, images, index, settings, layer_weights)
     walks.insert(0, "model", losses["model"].iloc[0])
     walks.insert(1, "replicate", losses["replicate"].iloc[0])
     walks["weights_id"] = losses["weights_id"].iloc[0]
     for pattern in PATTERNS:
         share = (walks["pattern"] == pattern).mean()
         print(f"{pattern}: {share:.0%} of {len(walks)} walks")
-    print(f"mean cross-dissolve index {walks['cross_dissolve_index'].mean():.3f}")
+    print(f"{walks['static'].sum()} static walks; mean dissolve score {walks['dissolve_score'].mean():.3f}")
     write_parquet(walks, args.walks_out)
     curves = mean_curves(losses, settings["confidence"])
     curves.insert(0, "model", losses["model"].iloc[0])

@@ -3,7 +3,7 @@
 t_band / t_interval: a two-sided t interval of a mean (mean +- t(1 - (1 - c)/2, n - 1) * sd / sqrt(n));
 percentile_interval: a central bootstrap percentile interval; correlation: Pearson (point-biserial
 for a 0/1 variable) or Spearman; association: eta squared and the Kruskal-Wallis test of a value
-across groups. numpy and scipy only.
+across groups; holm: Holm's step-down adjustment of p-values. numpy and scipy only.
 """
 
 import numpy as np
@@ -72,3 +72,16 @@ def association(values, groups) -> tuple[float, float]:
     between = sum(len(x) * (x.mean() - values.mean()) ** 2 for x in samples)
     eta2 = between / ((values - values.mean()) ** 2).sum()
     return float(eta2), float(stats.kruskal(*samples).pvalue)
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm's step-down adjusted p-values (same order as given): sorted ascending, the i-th
+    (1-based) of m becomes max over j <= i of min(1, (m - j + 1) p_(j)). Rejecting where the
+    adjusted p is below alpha is Holm's procedure at family-wise level alpha."""
+    p_values = np.asarray(p_values, np.float64)
+    m = len(p_values)
+    order = np.argsort(p_values, kind="stable")
+    scaled = np.minimum(1.0, (m - np.arange(m)) * p_values[order])
+    adjusted = np.empty(m)
+    adjusted[order] = np.maximum.accumulate(scaled)
+    return adjusted

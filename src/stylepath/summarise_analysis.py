@@ -19,6 +19,8 @@ SHAPE_COLUMNS = [
     "mean_norm",
 ]
 
+GROUPING_COLUMNS = ["probe_train", "probe_val", "chance", "probe_p", "knn_val", "kmeans_train_ari", "kmeans_val_ari"]
+
 
 def best_ari(scores):
     """The (algorithm, space) whose clusters agree best with the styles (highest ARI), as a dict."""
@@ -72,48 +74,61 @@ def diagnostics_columns(diagnostics: dict) -> dict:
         "prior_mmd_p": prior.get("mmd_p", np.nan),
         "fresh_discriminator_accuracy": diagnostics.get("discriminator", {}).get("accuracy", np.nan),
         "active_units": diagnostics.get("active_units", {}).get("count", np.nan),
-        "triplet_share": triplets.get("share_meeting_margin", np.nan),
-        "vae_triplet_share": triplets.get("vae_share_meeting_margin", np.nan),
+        "triplet_accuracy": triplets.get("accuracy", np.nan),
+        "vae_triplet_accuracy": triplets.get("vae_accuracy", np.nan),
         "reached_objective": diagnostics["reached_objective"],
         "verdict": diagnostics["verdict"],
     }
 
 
-def summary_row(shape: dict, scores: pd.DataFrame, diagnostics: dict) -> dict:
-    """One training run's row: model, replicate, shape, clustering, diagnostics."""
+def held_out_columns(shape: dict, grouping: dict) -> dict:
+    """The held-out shape of the active part and the grouping statistics, as flat columns."""
+    held_out = shape["held_out"]
+    low, high = held_out["isotropy_band"]
+    return {
+        "n_val": held_out["n"],
+        "active_dims": held_out["active_dims"],
+        "collapsed_dims": held_out["collapsed_dims"],
+        "isotropy": np.nan if held_out["isotropy"] is None else held_out["isotropy"],
+        "isotropy_band_low": np.nan if low is None else low,
+        "isotropy_band_high": np.nan if high is None else high,
+        "axis_ratio": np.nan if held_out["axis_ratio"] is None else held_out["axis_ratio"],
+        **{key: grouping[key] for key in GROUPING_COLUMNS},
+    }
+
+
+def summary_row(shape: dict, scores: pd.DataFrame, diagnostics: dict, grouping: dict) -> dict:
+    """One training run's row: model, replicate, shape, clustering, grouping, diagnostics."""
     run = (shape["model"], shape["replicate"])
-    if (
-        set(zip(scores["model"], scores["replicate"])) != {run}
-        or (
-            diagnostics["model"],
-            diagnostics["training_seed"],
-        )
-        != run
-    ):
+    runs = {(diagnostics["model"], diagnostics["training_seed"]), (grouping["model"], grouping["replicate"])}
+    if set(zip(scores["model"], scores["replicate"])) != {run} or runs != {run}:
         raise StylepathError(
-            f"the analysis files given for {run} belong to different runs; pass --shapes, --scores "
-            "and --diagnostics in the same order"
+            f"the analysis files given for {run} belong to different runs; pass --shapes, --scores, "
+            "--diagnostics and --grouping in the same order"
         )
     return {
         "model": run[0],
         "replicate": run[1],
         **{column: shape[column] for column in SHAPE_COLUMNS},
+        **held_out_columns(shape, grouping),
         **best_ari(scores),
         **space_scores(scores),
         **diagnostics_columns(diagnostics),
     }
 
 
-def summarise(shape_paths, score_paths, diagnostics_paths) -> pd.DataFrame:
+def summarise(shape_paths, score_paths, diagnostics_paths, grouping_paths) -> pd.DataFrame:
     """The summary table: a row per training run, in the order given."""
-    if not len(shape_paths) == len(score_paths) == len(diagnostics_paths):
+    counts = [len(shape_paths), len(score_paths), len(diagnostics_paths), len(grouping_paths)]
+    if len(set(counts)) != 1:
         raise StylepathError(
-            f"{len(shape_paths)} shape, {len(score_paths)} score and {len(diagnostics_paths)} diagnostics"
-            " files; give one of each per training run"
+            "{} shape, {} score, {} diagnostics and {} grouping files; give one of each per training run".format(
+                *counts
+            )
         )
     rows = [
-        summary_row(read_json(shape), pd.read_parquet(scores), read_json(diagnostics))
-        for shape, scores, diagnostics in zip(shape_paths, score_paths, diagnostics_paths)
+        summary_row(read_json(shape), pd.read_parquet(scores), read_json(diagnostics), read_json(grouping))
+        for shape, scores, diagnostics, grouping in zip(shape_paths, score_paths, diagnostics_paths, grouping_paths)
     ]
     return pd.DataFrame(rows)
 
@@ -122,12 +137,13 @@ def add_arguments(parser):
     parser.add_argument("--shapes", nargs="+", required=True, help="analysis/<chain>/shape.json of every run")
     parser.add_argument("--scores", nargs="+", required=True, help="analysis/<chain>/clustering_scores.parquet")
     parser.add_argument("--diagnostics", nargs="+", required=True, help="analysis/<chain>/diagnostics.json")
+    parser.add_argument("--grouping", nargs="+", required=True, help="analysis/<chain>/grouping.json")
     parser.add_argument("--out-parquet", required=True, help="out: summary table (Parquet)")
     parser.add_argument("--out-csv", required=True, help="out: the same table as CSV")
 
 
 def main(args):
-    summary = summarise(args.shapes, args.scores, args.diagnostics)
+    summary = summarise(args.shapes, args.scores, args.diagnostics, args.grouping)
     write_parquet(summary, args.out_parquet)
     write_csv(summary, args.out_csv)
     print(summary.drop(columns="verdict").to_string(), flush=True)

@@ -1,10 +1,15 @@
 """Compare the walk patterns of all models and replicates: one row per model, replicate and
 criterion ('all' first), and rows with model 'all' that pool every model's walks of a replicate.
+Static walks (walks table column `static`: ends closer than patterns.min_end_difference) are
+counted (n_static) and left out of every other column.
 
 Columns of patterns/summary.parquet (and .csv):
-    model, replicate, criterion, n_trajectories,
+    model, replicate, criterion, n_trajectories, n_static (left out of the rest),
     share_horseshoe, share_wave, share_other       fractions of the walks (sum to 1)
     share_hump, share_valley                       horseshoe walks by orientation, as fractions of all walks
+    share_horseshoe_reading_hump, ..._valley       share of horseshoes when only humps, or only valleys, count
+    mean_dissolve, dissolve_horseshoe, ..._wave,   mean dissolve score (walk_shape.dissolve_score: CDI x the
+    dissolve_other                                 evenness of its timing), overall and per pattern
     mean_cdi                                       mean cross-dissolve index (NaN walks left out)
     cdi_horseshoe, cdi_wave, cdi_other             mean CDI of the walks with that pattern
     r_cdi_horseshoe, p_cdi_horseshoe               point-biserial correlation (= Pearson r) of
@@ -16,6 +21,12 @@ Columns of patterns/summary.parquet (and .csv):
                                                    its variance between the patterns (eta squared,
                                                    0..1), and the Kruskal-Wallis p across patterns
     weights_id                                     VGG19 weights of the style loss
+
+Columns of patterns/layers.parquet (and .csv), per model ('all' = pooled), replicate and layer:
+    model, replicate, layer, n_trajectories,
+    mean_share                                     mean over walks of the layer's share of the total loss
+    share_horseshoe, share_wave, share_other       patterns of the layer's own curve (pattern_<layer>)
+    agreement                                      share of walks whose layer pattern is their total's
 """
 
 import numpy as np
@@ -23,28 +34,35 @@ import pandas as pd
 
 from stylepath.io import StylepathError, write_csv, write_parquet
 from stylepath.statistics import association, correlation
-from stylepath.walk_shape import PATTERNS
+from stylepath.walk_shape import DISSOLVE_MEASURE, PATTERNS, READINGS, pooled
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--walks", nargs="+", required=True, help="patterns/<model>.parquet files (walks)")
     parser.add_argument("--out", required=True, help="summary table (Parquet)")
     parser.add_argument("--csv", required=True, help="the same table as CSV")
+    parser.add_argument("--layers-out", required=True, help="per-layer shares and patterns (Parquet)")
+    parser.add_argument("--layers-csv", required=True, help="the same table as CSV")
 
 
 def summarise_walks(walks: pd.DataFrame) -> dict:
-    """Shares, mean CDIs and correlations of one group of walks."""
+    """Shares, mean CDIs and correlations of one group of walks (static walks counted, then left out)."""
+    row = {"n_trajectories": len(walks), "n_static": int(walks["static"].sum())}
+    walks = pooled(walks)
     cdi = walks["cross_dissolve_index"].to_numpy(np.float64)
-    row = {"n_trajectories": len(walks)}
     for pattern in PATTERNS:
         row[f"share_{pattern}"] = float((walks["pattern"] == pattern).mean())
     horseshoe = walks["pattern"] == "horseshoe"
     for orientation in ("hump", "valley"):
         row[f"share_{orientation}"] = float((horseshoe & (walks["orientation"] == orientation)).mean())
-    row["mean_cdi"] = float(np.nanmean(cdi)) if np.isfinite(cdi).any() else np.nan
-    for pattern in PATTERNS:
-        chosen = cdi[(walks["pattern"] == pattern).to_numpy() & np.isfinite(cdi)]
-        row[f"cdi_{pattern}"] = float(chosen.mean()) if len(chosen) else np.nan
+    for reading in READINGS:
+        row[f"share_horseshoe_reading_{reading}"] = float((walks[f"pattern_{reading}"] == "horseshoe").mean())
+    dissolve = walks[DISSOLVE_MEASURE].to_numpy(np.float64)
+    for name, values in (("cdi", cdi), ("dissolve", dissolve)):
+        row[f"mean_{name}"] = float(np.nanmean(values)) if np.isfinite(values).any() else np.nan
+        for pattern in PATTERNS:
+            chosen = values[(walks["pattern"] == pattern).to_numpy() & np.isfinite(values)]
+            row[f"{name}_{pattern}"] = float(chosen.mean()) if len(chosen) else np.nan
     for pattern in ("horseshoe", "wave"):
         is_pattern = (walks["pattern"] == pattern).to_numpy(np.float64)
         row[f"r_cdi_{pattern}"], row[f"p_cdi_{pattern}"] = correlation(is_pattern, cdi, "pearson")
@@ -67,6 +85,24 @@ def summarise(walks: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def summarise_layers(walks: pd.DataFrame) -> pd.DataFrame:
+    """Per model ('all' pooled), replicate and layer: the layer's mean share of the total loss and
+    the patterns of its own curve, over the non-static walks."""
+    layers = [c.removeprefix("share_") for c in walks.columns if c.startswith("share_")]
+    models = [(model, of_model) for model, of_model in walks.groupby("model", sort=False)] + [("all", walks)]
+    rows = []
+    for model, of_model in models:
+        for replicate, group in pooled(of_model).groupby("replicate", sort=True):
+            for layer in layers:
+                labels = group[f"pattern_{layer}"]
+                row = {"model": model, "replicate": replicate, "layer": layer, "n_trajectories": len(group)}
+                row["mean_share"] = float(group[f"share_{layer}"].mean())
+                row |= {f"share_{pattern}": float((labels == pattern).mean()) for pattern in PATTERNS}
+                row["agreement"] = float((labels == group["pattern"]).mean())
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def main(args) -> None:
     walks = pd.concat([pd.read_parquet(path) for path in args.walks], ignore_index=True)
     if walks.empty:
@@ -75,3 +111,7 @@ def main(args) -> None:
     print(summary[summary["criterion"] == "all"].to_string(index=False), flush=True)
     write_parquet(summary, args.out)
     write_csv(summary, args.csv)
+    layers = summarise_layers(walks)
+    print(layers[layers["model"] == "all"].to_string(index=False), flush=True)
+    write_parquet(layers, args.layers_out)
+    write_csv(layers, args.layers_csv)

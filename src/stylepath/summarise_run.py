@@ -1,16 +1,21 @@
 """`stylepath summarise-run`: the report's front page.
 
 First the study's claims, each judged across the replicates (stylepath.findings), with the data
-and VGG19 weights that produced the verdicts; then whether each model reached its objective in
-each replicate (stylepath.diagnostics); then the headline numbers with their spread across
-replicates. Outputs:
+and VGG19 weights that produced the verdicts; the collapsed dimensions of each run; the
+known-answer controls (stylepath.controls); then whether each model reached its objective in each
+replicate (stylepath.diagnostics); then the headline numbers with their spread across replicates.
+Outputs:
 
-    report/findings.csv     one row per claim: claim, criterion, statistic, depends_on, mean,
-                            ci_low, ci_high, values (per replicate), holds_in, valid_replicates,
-                            replicates, verdict, note
+    report/findings.csv     one row per claim: key, claim, criterion, statistic, depends_on, mean
+                            (of the statistic), threshold (mean), side, margin, ci_low, ci_high
+                            (t interval of the margin), values (per replicate), holds_in (margin
+                            > 0), valid_replicates, replicates, p (largest over replicates),
+                            interval_verdict, note, p_holm, verdict, data, vgg19_weights
+    report/findings_by_layer.csv   the trajectory claims judged on each VGG19 layer's own curve
     report/replicates.csv   per model (and 'all' = every model's walks pooled) and quantity: n,
                             mean, ci_low, ci_high, sd, min, max, values, replicates
-    report/headline.csv     one row per model and replicate: the headline numbers and the verdict
+    report/headline.csv     one row per model and replicate: the headline numbers, the shape in
+                            words and the verdict
     report/summary.html     all of it on one page
 """
 
@@ -19,7 +24,7 @@ import html
 import pandas as pd
 
 from stylepath.config import model_label
-from stylepath.findings import across_replicates, findings_table
+from stylepath.findings import across_replicates, findings_table, layer_table, shape_reading
 from stylepath.io import StylepathError, atomic_path, read_json, write_csv
 
 # column of the headline table -> (source table, its column)
@@ -32,6 +37,16 @@ HEADLINE = {
     "prior_mmd_p": ("analysis", "prior_mmd_p"),
     "condition_ratio": ("analysis", "condition_ratio"),
     "effective_dim_fraction": ("analysis", "effective_dim_fraction"),
+    "isotropy": ("analysis", "isotropy"),
+    "isotropy_band_low": ("analysis", "isotropy_band_low"),
+    "active_dims": ("analysis", "active_dims"),
+    "collapsed_dims": ("analysis", "collapsed_dims"),
+    "probe_train": ("analysis", "probe_train"),
+    "probe_val": ("analysis", "probe_val"),
+    "chance": ("analysis", "chance"),
+    "probe_p": ("analysis", "probe_p"),
+    "kmeans_train_ari": ("analysis", "kmeans_train_ari"),
+    "kmeans_val_ari": ("analysis", "kmeans_val_ari"),
     "best_ari": ("analysis", "best_ari"),
     "best_ari_by": ("analysis", "best_ari_algorithm"),
     "share_horseshoe": ("patterns", "share_horseshoe"),
@@ -43,7 +58,7 @@ HEADLINE = {
     "n_trajectories": ("patterns", "n_trajectories"),
     "verdict": ("analysis", "verdict"),
 }
-QUANTITIES = [name for name in HEADLINE if name not in ("best_ari_by", "verdict")]
+QUANTITIES = [name for name in HEADLINE if name not in ("best_ari_by", "verdict", "shape")]
 POOLED = ["mean_cdi", "r_cdi_wave", "eta2_cdi_pattern", "share_horseshoe", "share_wave"]
 
 
@@ -60,6 +75,12 @@ def headline_table(analysis: pd.DataFrame, patterns: pd.DataFrame) -> pd.DataFra
     runs = tables["analysis"].index
     columns = {name: tables[t].reindex(runs)[c] for name, (t, c) in HEADLINE.items()}
     return pd.DataFrame(columns).reset_index()
+
+
+def with_shape_reading(headline: pd.DataFrame, settings: dict) -> pd.DataFrame:
+    """The headline table with `shape`: each run's held-out shape in words (findings.shape_reading)."""
+    readings = [shape_reading(r.isotropy, r.isotropy_band_low, settings) for r in headline.itertuples()]
+    return headline.assign(shape=readings)
 
 
 def replicate_table(headline: pd.DataFrame, patterns: pd.DataFrame, confidence: float) -> pd.DataFrame:
@@ -114,16 +135,35 @@ def interval_text(mean, low, high) -> str:
     return f"{number(mean)} [{number(low)}, {number(high)}]"
 
 
-def findings_html(findings: pd.DataFrame) -> str:
+def verdict_table_html(table: pd.DataFrame, first: str, extra: list[str] = ()) -> str:
+    """A verdict table (findings or controls): the claim, its criterion, the statistic's mean, the
+    margin's t interval, the Holm-adjusted p where the claim has a test, and the verdict."""
     rows = []
-    for row in findings.itertuples():
-        counts = "" if row.verdict == "not tested" else f"{row.holds_in} of {row.valid_replicates}"
-        value = "" if row.verdict == "not tested" else interval_text(row.mean, row.ci_low, row.ci_high)
-        cells = [row.claim, row.criterion, f"{row.statistic}: {value}", counts, row.verdict, row.note or ""]
+    for row in table.itertuples():
+        tested = row.verdict != "not tested"
+        statistic = f"{row.statistic}: {number(row.mean)}" if tested else row.statistic
+        margin = interval_text(row.margin, row.ci_low, row.ci_high) if tested else ""
+        counts = f"{row.holds_in} of {row.valid_replicates}" if tested else ""
+        cells = [getattr(row, first), row.criterion, statistic, margin, counts, number(row.p_holm), row.verdict]
+        cells += [getattr(row, name) for name in extra] + [row.note or ""]
         rows.append(f"<tr class='{row.verdict}'>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
-    head = "".join(f"<th>{h}</th>" for h in ("claim", "criterion (per replicate)", "statistic: mean [t interval]",
-                                             "holds in (of valid)", "verdict", "replicates left out"))  # fmt: skip
+    names = [first, "criterion (per replicate)", "statistic: mean", "margin: mean [t interval]",
+             "margin > 0 in (of valid)", "p (Holm)", "verdict", *extra, "replicates left out / notes"]  # fmt: skip
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in names)
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def collapse_html(headline: pd.DataFrame) -> str:
+    """One line per model: collapsed dimensions per replicate, apart from the shape."""
+    lines = []
+    for model, runs in headline.groupby("model", sort=False):
+        counts = ", ".join(
+            f"seed {r.replicate}: {number(r.collapsed_dims)} of {number(r.active_dims + r.collapsed_dims)}"
+            for r in runs.itertuples()
+        )
+        shapes = ", ".join(f"{r.shape}" for r in runs.itertuples())
+        lines.append(f"<li>{html.escape(model_label(model))}: collapsed dimensions {counts}; shape {shapes}</li>")
+    return f"<ul>{''.join(lines)}</ul>"
 
 
 def objectives_html(headline: pd.DataFrame) -> str:
@@ -142,7 +182,8 @@ def objectives_html(headline: pd.DataFrame) -> str:
 
 
 def headline_html(replicates: pd.DataFrame) -> str:
-    shown = ["recon_ratio", "sphericity", "prior_sphericity", "best_ari", "share_horseshoe", "share_wave", "mean_cdi"]
+    shown = ["recon_ratio", "isotropy", "sphericity", "probe_train", "probe_val", "kmeans_val_ari", "share_horseshoe",
+             "share_wave", "mean_cdi"]  # fmt: skip
     table = replicates[replicates["quantity"].isin(shown) & (replicates["model"] != "all")]
     table = table.assign(text=[interval_text(r.mean, r.ci_low, r.ci_high) for r in table.itertuples()])
     wide = table.pivot(index="model", columns="quantity", values="text").reindex(columns=shown)
@@ -150,7 +191,18 @@ def headline_html(replicates: pd.DataFrame) -> str:
     return wide.to_html(na_rep="–", border=0)
 
 
-def to_html(findings, headline, replicates, origin: dict, run: str) -> str:
+RULE = (
+    "Per replicate each claim has a statistic and a threshold; its margin is the statistic's distance from the "
+    "threshold towards the claim's side. A claim is <b>supported</b> when the t interval of the margin across the "
+    "valid replicates (at least 2) lies wholly above 0 and, where its criterion includes a test, the largest p-value "
+    "over its replicates is below alpha after Holm's adjustment across the claims; <b>contradicted</b> when the "
+    "interval lies wholly below 0; <b>inconclusive</b> otherwise. A replicate is valid evidence only when every "
+    "model the claim is about reached its objective in it (below; no objective check restates a claim). The "
+    "latent-geometry claims are judged on held-out codes."
+)
+
+
+def to_html(findings, by_layer, controls, headline, replicates, origin: dict, run: str) -> str:
     """The front page: provenance, findings, objectives, headline numbers, how to read them."""
     warning = f"<p class='warning'>{html.escape(origin['warning'])}</p>" if origin["warning"] else ""
     return (
@@ -158,17 +210,28 @@ def to_html(findings, headline, replicates, origin: dict, run: str) -> str:
         f"<h2>stylepath run {html.escape(run)}: the study's claims</h2>{warning}"
         f"<p>Data: {html.escape(origin['data'])}. VGG19 weights: {html.escape(origin['weights'])}. "
         f"Replicates (training seeds): {origin['replicates']}.</p>"
-        f"{findings_html(findings)}"
-        "<p>A claim is <b>supported</b> when its criterion holds in every valid replicate (at least 2), "
-        "<b>contradicted</b> when it holds in none, <b>inconclusive</b> otherwise. A replicate is valid "
-        "evidence only when every model the claim is about reached its objective in it (below). "
-        "Intervals are t intervals of the mean across valid replicates.</p>"
+        "<p>To look at the latent spaces and walks: <a href='explorer.html'>the explorer</a> (explorer.html beside "
+        "this page; in the Snakemake report, under 0 Summary).</p>"
+        f"{verdict_table_html(findings, 'claim')}"
+        f"<p>{RULE}</p>"
+        "<h3>The trajectory claims on each VGG19 layer's own curve</h3>"
+        "<p>With Gatys' normalisation and equal weights one layer can dominate the total (each layer's share: "
+        "patterns/layers.csv); each layer's verdicts, a family of tests of its own:</p>"
+        f"{verdict_table_html(by_layer, 'layer', ['claim'])}"
+        "<h3>Collapse (dimensions that carry no variance, never read as shape)</h3>"
+        f"{collapse_html(headline)}"
+        "<h3>What each rule says about cases whose answer we know</h3>"
+        "<p>Constructed latent tables of this run's sizes (images, split, dimensions, replicates) sent through "
+        "the same measurements and verdict rules (stylepath.controls).</p>"
+        f"{verdict_table_html(controls, 'control', ['expected', 'as_expected'])}"
         f"<h3>Did each model reach its objective?</h3>{objectives_html(headline)}"
         f"<h3>Headline numbers: mean [t interval] across replicates</h3>{headline_html(replicates)}"
         "<p>recon_ratio: validation reconstruction MSE over that of each image's mean colour (lower is "
-        "better). sphericity: geometric over arithmetic mean of the covariance eigenvalues of the codes or "
-        "posterior means (1 = spherical); prior_sphericity: the same for the sample the objective pulls "
-        "towards N(0, I). best_ari: adjusted Rand index of the clustering that best matches style. "
+        "better). isotropy: participation ratio over the active dimension count of the held-out codes' active "
+        "part (1 = spherical). sphericity: geometric over arithmetic mean of all covariance eigenvalues on all "
+        "images (exploratory: a collapsed unit pulls it to 0). probe_train / probe_val: accuracy of a linear probe "
+        "of style fitted on training codes, on training and on held-out codes (their gap is memorisation). "
+        "kmeans_val_ari: ARI against style of k-means fitted on training codes, on held-out codes. "
         "share_*: fractions of walks whose style-loss curve is labelled so. mean_cdi: mean cross-dissolve "
         "index (1 = a pure blend of the end images). Per-replicate values: report/headline.csv and "
         "report/replicates.csv.</p></body></html>"
@@ -181,7 +244,9 @@ def add_arguments(parser):
     parser.add_argument("--walks", nargs="+", required=True, help="patterns/<chain>/walks.parquet of every run")
     parser.add_argument("--data", required=True, help="data/report.json of prepare-data")
     parser.add_argument("--style-loss-info", required=True, help="one style_loss/<chain>.json (the weights used)")
+    parser.add_argument("--controls", required=True, help="report/controls.csv (stylepath controls)")
     parser.add_argument("--findings", required=True, help="out: findings table (CSV)")
+    parser.add_argument("--by-layer", required=True, help="out: the trajectory claims per VGG19 layer (CSV)")
     parser.add_argument("--replicates", required=True, help="out: across-replicate statistics (CSV)")
     parser.add_argument("--headline", required=True, help="out: headline numbers per run (CSV)")
     parser.add_argument("--html", required=True, help="out: the front page (HTML)")
@@ -190,18 +255,24 @@ def add_arguments(parser):
 def main(args):
     thresholds = args.settings["findings"]
     analysis, patterns = pd.read_parquet(args.analysis), pd.read_parquet(args.patterns)
-    headline = headline_table(analysis, patterns)
+    headline = with_shape_reading(headline_table(analysis, patterns), thresholds)
     walks = pd.concat([pd.read_parquet(path) for path in args.walks], ignore_index=True)
-    findings = findings_table(analysis, walks, thresholds)
+    findings = findings_table(analysis, walks, thresholds, args.settings["horseshoe_orientations"])
+    by_layer = layer_table(analysis, walks, thresholds, args.settings["layers"])
     replicates = replicate_table(headline, patterns, thresholds["confidence"])
     origin = provenance(read_json(args.data), read_json(args.style_loss_info), analysis["replicate"].nunique())
     findings.insert(len(findings.columns), "data", origin["data"])
     findings.insert(len(findings.columns), "vgg19_weights", origin["weights"])
     if origin["warning"]:
         print(origin["warning"])
-    print(findings[["claim", "mean", "holds_in", "valid_replicates", "verdict"]].to_string(index=False), flush=True)
+    print(
+        findings[["claim", "mean", "margin", "ci_low", "ci_high", "p_holm", "verdict"]].to_string(index=False),
+        flush=True,
+    )
     write_csv(findings, args.findings)
+    write_csv(by_layer, args.by_layer)
     write_csv(replicates, args.replicates)
     write_csv(headline, args.headline)
     with atomic_path(args.html) as tmp:
-        tmp.write_text(to_html(findings, headline, replicates, origin, args.settings["run"]))
+        controls = pd.read_csv(args.controls)
+        tmp.write_text(to_html(findings, by_layer, controls, headline, replicates, origin, args.settings["run"]))

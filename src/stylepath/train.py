@@ -33,7 +33,6 @@ import stylepath.augmentation
 import stylepath.models
 from stylepath.augmentation import augment
 from stylepath.data.prepared import read_prepared
-from stylepath.geometry import mmd2_to_prior, moments, prior_sample, subsample
 from stylepath.io import StylepathError, atomic_path, write_csv
 from stylepath.models import build_model, save_model
 from stylepath.models.backbone import to_model_input
@@ -41,7 +40,6 @@ from stylepath.runtime import seed_everything, select_device, set_threads
 
 REQUIRED_SETTINGS = ("model", "seed", "latent_dim", "epochs", "batch_size", "lr", "lr_decay_at", "lr_decay_factor")
 EPOCH_MMD_SAMPLES = 500  # codes in the MMD^2 logged per epoch (the analysis stage tests more)
-EPOCH_PRIOR_STATISTICS = ("sphericity", "max_abs_mean", "min_variance", "max_variance")  # of geometry.moments
 EVAL_BATCH = 256  # images per forward pass when encoding for the epoch's statistics
 
 
@@ -196,7 +194,7 @@ def epoch_statistics(model, train_x: torch.Tensor, val_x: torch.Tensor, seed: in
     """What each epoch logs besides the losses: val_recon_mse, the mean squared error per pixel
     (pixels in [0, 1]) of the validation images decoded from their code or posterior mean (NaN
     without validation images); and, for a model whose objective has a prior, how close its
-    prior sample over all images (stylepath.geometry.prior_sample) is to N(0, I): sphericity,
+    prior sample over all images is to N(0, I) (the model's prior_statistics: sphericity,
     largest |mean|, smallest and largest variance of a dimension, and MMD^2."""
     model.eval()
     val_z, val_logvar, squared = encode_split(model, val_x, decode=True)
@@ -205,10 +203,7 @@ def epoch_statistics(model, train_x: torch.Tensor, val_x: torch.Tensor, seed: in
         train_z, train_logvar, _ = encode_split(model, train_x)
         z = np.concatenate([train_z, val_z])
         logvar = np.concatenate([train_logvar, val_logvar]) if model.variational else None
-        sample = prior_sample(z, logvar, seed)
-        found = moments(sample)
-        row.update({f"prior_{key}": found[key] for key in EPOCH_PRIOR_STATISTICS})
-        row["prior_mmd2"] = mmd2_to_prior(subsample(sample, EPOCH_MMD_SAMPLES, seed), seed)
+        row.update(model.prior_statistics(z, logvar, seed, EPOCH_MMD_SAMPLES))
     return row
 
 

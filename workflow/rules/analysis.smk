@@ -4,9 +4,9 @@ then across models and replicates."""
 
 rule analyse:
     input:
+        unpack(triplet_reference),
         latents=rules.encode.output.latents,
         history=rules.train.output.history,
-        reference=reference_latents,
         code=code("analyse"),
     output:
         pca=f"{RESULTS}/analysis/{CHAIN}/pca_components.parquet",
@@ -15,6 +15,7 @@ rule analyse:
         scores=f"{RESULTS}/analysis/{CHAIN}/clustering_scores.parquet",
         labels=f"{RESULTS}/analysis/{CHAIN}/cluster_labels.parquet",
         diagnostics=f"{RESULTS}/analysis/{CHAIN}/diagnostics.json",
+        grouping=f"{RESULTS}/analysis/{CHAIN}/grouping.json",
     log:
         logs(f"analyse/{CHAIN}.log"),
     benchmark:
@@ -28,13 +29,16 @@ rule analyse:
     params:
         settings=settings("analysis", "seed"),
         reference=lambda wildcards, input: (
-            f"--reference-latents {input.reference}" if input.reference else ""
+            f"--reference-latents {input.reference_latents} --reference-diagnostics {input.reference_diagnostics}"
+            if "reference_latents" in input.keys()
+            else ""
         ),
     shell:
         "python -m stylepath analyse --settings {params.settings:q} --latents {input.latents}"
         " --history {input.history} {params.reference} --pca {output.pca}"
         " --projections {output.projections} --shape {output.shape} --scores {output.scores}"
-        " --labels {output.labels} --diagnostics {output.diagnostics} --threads {threads}"
+        " --labels {output.labels} --diagnostics {output.diagnostics} --grouping {output.grouping}"
+        " --threads {threads}"
         " > {log} 2>&1"
 
 
@@ -43,6 +47,7 @@ rule summarise_analysis:
         shapes=chains(rules.analyse.output.shape),
         scores=chains(rules.analyse.output.scores),
         diagnostics=chains(rules.analyse.output.diagnostics),
+        grouping=chains(rules.analyse.output.grouping),
         code=code("summarise-analysis"),
     output:
         parquet=f"{RESULTS}/analysis/summary.parquet",
@@ -64,7 +69,7 @@ rule summarise_analysis:
         settings=settings(),
     shell:
         "python -m stylepath summarise-analysis --settings {params.settings:q} --shapes {input.shapes}"
-        " --scores {input.scores} --diagnostics {input.diagnostics}"
+        " --scores {input.scores} --diagnostics {input.diagnostics} --grouping {input.grouping}"
         " --out-parquet {output.parquet} --out-csv {output.csv} > {log} 2>&1"
 
 

@@ -71,6 +71,17 @@ def settings(*keys, **extra):
     return json.dumps({**{k: config[k] for k in keys}, **extra}, sort_keys=True)
 
 
+def control_analysis_settings():
+    """The analysis keys the known-answer controls read: the held-out shape and grouping."""
+    analysis = config["analysis"]
+    threshold = analysis["diagnostics"]["active_unit_threshold"]
+    return {
+        "shape": analysis["shape"],
+        "grouping": analysis["grouping"],
+        "diagnostics": {"active_unit_threshold": threshold},
+    }
+
+
 def chains(path):
     """`path` (with {model} and {replicate}) for every model and replicate of the run."""
     return expand(path, model=MODELS, replicate=REPLICATES)
@@ -84,16 +95,19 @@ def model_settings(wildcards):
     return json.dumps(settings, sort_keys=True)
 
 
-def reference_latents(wildcards):
-    """For a model with a triplet term, the VAE's latent table of the same replicate: its
-    diagnostics ask whether the triplet term makes a difference (the VAE is the same objective
-    without it). Nothing for the other models, or when the run has no VAE."""
-    if (
-        "triplet_margin" not in config["training"][wildcards.model]
-        or "vae" not in MODELS
-    ):
-        return []
-    return f"{RESULTS}/latents/vae/seed{wildcards.replicate}.parquet"
+def triplet_reference(wildcards):
+    """For a model with a triplet term, the VAE's latent table and diagnostics of the same
+    replicate: its diagnostics ask whether the triplet term makes a difference against a VAE that
+    reached its own objective (the VAE is the same objective without it). Nothing for the other
+    models, or when the run has no VAE (the check then says so)."""
+    from stylepath.models import model_class  # imports torch: only when a DAG holds analyse jobs
+
+    if not model_class(wildcards.model).triplet_term or "vae" not in MODELS:
+        return {}
+    return {
+        "reference_latents": f"{RESULTS}/latents/vae/seed{wildcards.replicate}.parquet",
+        "reference_diagnostics": f"{RESULTS}/analysis/vae/seed{wildcards.replicate}/diagnostics.json",
+    }
 
 
 def download_manifest(wildcards):
@@ -128,6 +142,31 @@ def vgg_weights_file(wildcards):
     """The VGG19 state dict when style_loss.weights is a path (a new file re-runs the job)."""
     weights = config["style_loss"]["weights"]
     return [] if weights in ("imagenet", "random") else weights
+
+
+CALIBRATION = f"{RESULTS}/calibration"
+
+
+def calibration_files(wildcards):
+    """The calibration stage's outputs (notes: calibration contract) where this workflow has
+    the stage, else none: the explorer shows them when they are there."""
+    if "calibrate" not in {r.name for r in workflow.rules}:
+        return {}
+    return {
+        "calibration_images": f"{CALIBRATION}/images.npy",
+        "calibration_index": f"{CALIBRATION}/index.parquet",
+        "calibration_style_loss": f"{CALIBRATION}/style_loss.parquet",
+        "calibration_walks": f"{CALIBRATION}/walks.parquet",
+    }
+
+
+def calibration_arguments(wildcards, input):
+    """--calibration-* options for the calibration inputs present (none without the stage)."""
+    return " ".join(
+        f"--{name.replace('_', '-')} {path}"
+        for name, path in input.items()
+        if name.startswith("calibration_")
+    )
 
 
 wildcard_constraints:

@@ -1,5 +1,28 @@
-"""The report's front page: the study's claims with their verdicts across replicates, whether
-each model reached its objective, and the headline numbers."""
+"""The report's front page: the study's claims with their verdicts across replicates, the
+known-answer controls of the verdict rules, whether each model reached its objective, and the
+headline numbers."""
+
+
+rule controls:
+    input:
+        analysis=rules.summarise_analysis.output.parquet,
+        metadata=rules.prepare_data.output.metadata,
+        code=code("controls"),
+    output:
+        controls=f"{RESULTS}/report/controls.csv",
+    log:
+        logs("controls.log"),
+    benchmark:
+        benchmarks("controls.tsv")
+    conda:
+        ENV
+    resources:
+        mem_mb=2000,
+    params:
+        settings=settings("findings", "seed", analysis=control_analysis_settings()),
+    shell:
+        "python -m stylepath controls --settings {params.settings:q} --analysis {input.analysis}"
+        " --metadata {input.metadata} --controls {output.controls} > {log} 2>&1"
 
 
 rule summarise_run:
@@ -9,9 +32,11 @@ rule summarise_run:
         walks=chains(rules.patterns.output.walks),
         data=rules.prepare_data.output.report,
         style_loss_info=chains(rules.style_loss.output.info)[0],
+        controls=rules.controls.output.controls,
         code=code("summarise-run"),
     output:
         findings=f"{RESULTS}/report/findings.csv",
+        by_layer=f"{RESULTS}/report/findings_by_layer.csv",
         replicates=f"{RESULTS}/report/replicates.csv",
         headline=f"{RESULTS}/report/headline.csv",
         html=report(
@@ -29,11 +54,17 @@ rule summarise_run:
     resources:
         mem_mb=1000,
     params:
-        settings=settings("run", "findings"),
+        settings=settings(
+            "run",
+            "findings",
+            horseshoe_orientations=config["patterns"]["horseshoe_orientations"],
+            layers=config["style_loss"]["layers"],
+        ),
     shell:
         "python -m stylepath summarise-run --settings {params.settings:q}"
         " --analysis {input.analysis} --patterns {input.patterns} --walks {input.walks} --data {input.data}"
-        " --style-loss-info {input.style_loss_info} --findings {output.findings}"
+        " --style-loss-info {input.style_loss_info} --controls {input.controls} --findings {output.findings}"
+        " --by-layer {output.by_layer}"
         " --replicates {output.replicates} --headline {output.headline} --html {output.html}"
         " > {log} 2>&1"
 

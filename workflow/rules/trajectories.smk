@@ -98,7 +98,7 @@ rule patterns:
         mem_mb=4000,
         runtime=30,
     params:
-        settings=settings("patterns"),
+        settings=settings("patterns", "style_loss"),
     shell:
         "python -m stylepath patterns --settings {params.settings:q} --style-loss {input.style_loss}"
         " --images {input.images} --index {input.index} --walks-out {output.walks}"
@@ -117,6 +117,13 @@ rule summarise_patterns:
             category="3 Trajectories",
             labels={"model": "all", "figure": "pattern summary table"},
         ),
+        layers_parquet=f"{RESULTS}/patterns/layers.parquet",
+        layers_csv=report(
+            f"{RESULTS}/patterns/layers.csv",
+            caption="../report/patterns_layers.rst",
+            category="3 Trajectories",
+            labels={"model": "all", "figure": "per-layer shares and patterns"},
+        ),
     log:
         logs("summarise_patterns.log"),
     benchmark:
@@ -129,7 +136,8 @@ rule summarise_patterns:
         settings=settings(),
     shell:
         "python -m stylepath summarise-patterns --settings {params.settings:q} --walks {input.walks}"
-        " --out {output.parquet} --csv {output.csv} > {log} 2>&1"
+        " --out {output.parquet} --csv {output.csv} --layers-out {output.layers_parquet}"
+        " --layers-csv {output.layers_csv} > {log} 2>&1"
 
 
 rule plot_trajectories:

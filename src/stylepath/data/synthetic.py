@@ -405,8 +405,14 @@ def describe(style: str, index: int, seed: int) -> dict:
 def paint(style: str, seed: int, index: int, size: int) -> np.ndarray:
     """Image `index` of `style`: uint8 size x size x 3."""
     check_styles([style])
-    content_rng, brush_rng = streams(seed, style, index)
-    scene_image, labels = render_scene(draw_scene(content_rng, PALETTE_TENDENCY[style]), 2 * size)
+    return paint_scene(content(seed, style, index), style, streams(seed, style, index)[1], size)
+
+
+def paint_scene(scene: dict, style: str, brush_rng: np.random.Generator, size: int) -> np.ndarray:
+    """A scene painted in `style` with the brushwork drawn from `brush_rng`: uint8 size x size x 3
+    (rendered at twice the size, then averaged 2x2). The same scene, style and stream give the
+    same painting, so a walk through a scene's parameters changes only what they change."""
+    scene_image, labels = render_scene(scene, 2 * size)
     image = downsample(brushwork(brush_rng, style, scene_image, labels))  # 2x2 average: antialiased
     return np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)
 

@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from stylepath.geometry import prior_statistics
 from stylepath.models.backbone import Autoencoder, reconstruction_loss
 
 
@@ -49,6 +50,8 @@ class AAE(Autoencoder):
     name = "aae"
     variational = False
     prior = True
+    adversarial = True
+    prior_statistics = staticmethod(prior_statistics)  # logged per epoch (stylepath.geometry)
 
     def __init__(
         self,

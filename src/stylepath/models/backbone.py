@@ -90,6 +90,8 @@ class Autoencoder(nn.Module):
     name = "ae"
     variational = False  # encode returns a posterior (mean, log-variance), not a code
     prior = False  # the objective pulls the codes (or the aggregate posterior) towards N(0, I)
+    adversarial = False  # a discriminator on the codes is part of the objective
+    triplet_term = False  # a triplet loss on the codes is part of the objective
 
     def __init__(self, image_size: int, latent_dim: int):
         super().__init__()

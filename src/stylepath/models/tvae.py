@@ -78,6 +78,7 @@ class TVAE(VAE):
     """
 
     name = "tvae"
+    triplet_term = True
 
     def __init__(
         self,

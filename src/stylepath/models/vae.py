@@ -2,6 +2,7 @@
 
 import torch
 
+from stylepath.geometry import prior_statistics
 from stylepath.models.backbone import Autoencoder, reconstruction_loss
 
 
@@ -26,6 +27,7 @@ class VAE(Autoencoder):
     name = "vae"
     variational = True
     prior = True
+    prior_statistics = staticmethod(prior_statistics)  # logged per epoch (stylepath.geometry)
     beta = 1.0
 
     def sample(self, mu, logvar):

@@ -1,0 +1,42 @@
+"""The interactive explorer: one self-contained HTML page of every chain's latent space and walks
+(and the calibration walks, when the run has the calibration stage)."""
+
+
+rule explorer:
+    input:
+        unpack(calibration_files),
+        images=rules.prepare_data.output.images,
+        metadata=rules.prepare_data.output.metadata,
+        projections=chains(rules.analyse.output.projections),
+        diagnostics=chains(rules.analyse.output.diagnostics),
+        pairs=chains(rules.select_pairs.output.pairs),
+        walk_images=chains(rules.interpolate.output.images),
+        walk_indexes=chains(rules.interpolate.output.index),
+        style_losses=chains(rules.style_loss.output.table),
+        walks=chains(rules.patterns.output.walks),
+        code=code("explorer"),
+    output:
+        report(
+            f"{RESULTS}/report/explorer.html",
+            caption="../report/explorer.rst",
+            category="0 Summary",
+            labels={"model": "all", "figure": "interactive explorer"},
+        ),
+    log:
+        logs("explorer.log"),
+    benchmark:
+        benchmarks("explorer.tsv")
+    conda:
+        ENV
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        settings=settings("explorer"),
+        calibration=calibration_arguments,
+    shell:
+        "python -m stylepath explorer --settings {params.settings:q} --images {input.images}"
+        " --metadata {input.metadata} --projections {input.projections} --diagnostics {input.diagnostics}"
+        " --pairs {input.pairs} --walk-images {input.walk_images} --walk-indexes {input.walk_indexes}"
+        " --style-losses {input.style_losses} --walks {input.walks} {params.calibration} --out {output}"
+        " > {log} 2>&1"
