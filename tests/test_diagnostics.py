@@ -98,6 +98,13 @@ def test_triplet_accuracy_agrees_with_all_triplets_counted_and_ignores_the_scale
     assert diagnostics.triplet_accuracy(mu * 100, triplets, "l1") == sampled  # no absolute margin
     separated = rng.standard_normal((30, 2)) * 0.1 + 10 * np.arange(3).repeat(10)[:, None]
     assert diagnostics.triplet_accuracy(separated, triplets, "l2") == 1.0
+    # Cosine (1 - cos): styles 90 or 180 degrees apart at any radii are all told apart; styles on
+    # one ray at radii 1, 10, 100 are apart in L2 but not in angle.
+    directions = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]]).repeat(10, axis=0)
+    assert diagnostics.triplet_accuracy(directions * rng.uniform(0.01, 100, (30, 1)), triplets, "cosine") == 1.0
+    ray = np.array([[1.0, 0.0]]) * 10.0 ** np.arange(3).repeat(10)[:, None]
+    assert diagnostics.triplet_accuracy(ray, triplets, "l2") == 1.0
+    assert diagnostics.triplet_accuracy(ray, triplets, "cosine") == 0.0
 
 
 def latents(n_val=80):

@@ -166,6 +166,77 @@ def test_triplet_loss_without_valid_triplets_is_zero():
     assert loss == 0 and active == 0
 
 
+def brute_force_triplet_loss(mu, labels, margin: float, distance: str, mining: str) -> float:
+    """The triplet loss by explicit loops over anchors, positives and negatives (numpy)."""
+    mu, labels = mu.detach().double().numpy(), labels.numpy()
+    if distance == "cosine":
+        unit = mu / np.linalg.norm(mu, axis=1, keepdims=True)
+        d = 1 - unit @ unit.T
+    else:
+        d = np.array([[np.linalg.norm(a - b, ord={"l1": 1, "l2": 2}[distance]) for b in mu] for a in mu])
+    losses = []
+    for a in range(len(mu)):
+        positives = [p for p in range(len(mu)) if p != a and labels[p] == labels[a]]
+        negatives = [n for n in range(len(mu)) if labels[n] != labels[a]]
+        if not positives or not negatives:
+            continue
+        if mining == "hard":
+            losses.append(max(max(d[a, positives]) - min(d[a, negatives]) + margin, 0))
+        for p in positives:
+            if mining == "all":
+                losses += [max(d[a, p] - d[a, n] + margin, 0) for n in negatives]
+            elif mining == "semi_hard":
+                farther = [d[a, n] for n in negatives if d[a, n] > d[a, p]]
+                losses.append(max(d[a, p] - (min(farther) if farther else min(d[a, negatives])) + margin, 0))
+    return sum(losses) / len(losses), sum(value > 0 for value in losses) / len(losses)
+
+
+@pytest.mark.parametrize("distance", ["l1", "l2", "cosine"])
+@pytest.mark.parametrize("mining", ["all", "hard", "semi_hard"])
+def test_triplet_mining_matches_an_independent_computation(distance, mining):
+    # Three styles of uneven size and a lone fourth (no positive: never an anchor).
+    mu = torch.randn(11, 3, generator=torch.Generator().manual_seed(0))
+    labels = torch.tensor([0, 0, 0, 1, 1, 1, 2, 2, 0, 1, 3])
+    loss, active = triplet_loss(mu, labels, margin=0.3, distance=distance, mining=mining)
+    expected, expected_active = brute_force_triplet_loss(mu, labels, 0.3, distance, mining)
+    torch.testing.assert_close(loss, torch.tensor(expected, dtype=torch.float32))
+    assert active.item() == pytest.approx(expected_active)
+
+
+def test_triplet_mining_picks_the_hard_and_semi_hard_negative():
+    # On a line: anchor 0 (style 0) with positive 2.0; negatives at 1.0 (hard: nearer than the
+    # positive), 2.5 (semi-hard: within the margin beyond it) and 9.0 (easy), each a lone style.
+    mu = torch.tensor([[0.0], [2.0], [1.0], [2.5], [9.0]])
+    labels = torch.tensor([0, 0, 1, 2, 3])
+    # Anchor 0: hard 2 - 1 + 1 = 2; anchor 1 (positive 0 at 2): nearest negative 2.5 at 0.5, hard 2.5.
+    hard, _ = triplet_loss(mu, labels, margin=1.0, distance="l1", mining="hard")
+    torch.testing.assert_close(hard, torch.tensor((2.0 + 2.5) / 2))
+    # Anchor 0: nearest negative farther than 2 is 2.5 -> 2 - 2.5 + 1; anchor 1: 1.0 at 1 -> none
+    # farther than 2 but 9 (7 away) -> 2 - 7 + 1 < 0 -> 0.
+    semi_hard, active = triplet_loss(mu, labels, margin=1.0, distance="l1", mining="semi_hard")
+    torch.testing.assert_close(semi_hard, torch.tensor(0.5 / 2))
+    assert active == 0.5
+
+
+def test_cosine_triplet_loss_ignores_the_scale_of_the_means():
+    mu = torch.randn(12, 5, generator=torch.Generator().manual_seed(1))
+    labels = torch.arange(12) % 3
+    for mining in ("all", "hard", "semi_hard"):
+        small, _ = triplet_loss(0.01 * mu, labels, margin=0.2, distance="cosine", mining=mining)
+        large, _ = triplet_loss(100 * mu, labels, margin=0.2, distance="cosine", mining=mining)
+        torch.testing.assert_close(small, large)
+    l1_small, _ = triplet_loss(0.01 * mu, labels, margin=0.2, distance="l1")
+    l1_large, _ = triplet_loss(100 * mu, labels, margin=0.2, distance="l1")
+    assert l1_small < l1_large  # an absolute distance is not scale-free: shrinking the means meets less of it
+
+
+def test_unknown_triplet_mining_or_distance_is_a_user_error():
+    with pytest.raises(StylepathError, match="triplet_mining"):
+        build_model("tvae", settings("tvae", **SMALL, triplet_mining="random"), 32)
+    with pytest.raises(StylepathError, match="triplet_distance"):
+        build_model("tvae", settings("tvae", **SMALL, triplet_distance="l3"), 32)
+
+
 def test_tvae_objective_adds_weighted_triplet_loss(paintings):
     x, labels = paintings
     torch.manual_seed(0)
@@ -174,7 +245,7 @@ def test_tvae_objective_adds_weighted_triplet_loss(paintings):
     terms = model.loss_terms(x[batch], labels[batch])
     torch.testing.assert_close(terms["loss"], terms["recon"] + terms["kl"] + 0.5 * terms["triplet"])
     mu, _ = model.encode(x[batch])
-    expected, active = triplet_loss(mu, labels[batch], margin=2.0, distance="l1")
+    expected, active = triplet_loss(mu, labels[batch], margin=2.0, distance="l1", mining="all")
     torch.testing.assert_close(terms["triplet"], expected)
     assert terms["triplet"] > 0 and terms["active_triplets"] == active
 

@@ -104,6 +104,16 @@ def test_same_seed_repeats_and_another_seed_differs(dataset, tmp_path):
     )
 
 
+def test_augmented_training_repeats_and_differs_from_unaugmented(dataset, tmp_path):
+    augmented = train_settings("tvae", augment_flip=True, augment_shift=2)
+    first = train(dataset, tmp_path / "a", augmented)
+    again = train(dataset, tmp_path / "b", augmented)
+    plain = train(dataset, tmp_path / "c", train_settings("tvae"))
+    assert_same_weights(first["model.pt"], again["model.pt"])
+    weights = "encoder.linear.weight"
+    assert not torch.equal(state(first["model.pt"])[weights], state(plain["model.pt"])[weights])
+
+
 def kill_after_epoch(monkeypatch, epoch: int) -> None:
     """Make train stop like a killed job right after writing the checkpoint of `epoch`."""
     save_checkpoint = stylepath.train.save_checkpoint
@@ -116,9 +126,12 @@ def kill_after_epoch(monkeypatch, epoch: int) -> None:
     monkeypatch.setattr(stylepath.train, "save_checkpoint", save_then_die)
 
 
-@pytest.mark.parametrize("name", ["tvae", "aae"])
-def test_killed_run_resumes_to_the_same_weights(dataset, tmp_path, monkeypatch, capsys, name):
-    settings = train_settings(name, epochs=3, lr_decay_at=0.5)  # the decay falls in the resumed epoch
+AUGMENTED = {"augment_flip": True, "augment_shift": 3, "triplet_mining": "semi_hard", "triplet_distance": "cosine"}
+
+
+@pytest.mark.parametrize(("name", "overrides"), [("tvae", {}), ("tvae", AUGMENTED), ("aae", {})])
+def test_killed_run_resumes_to_the_same_weights(dataset, tmp_path, monkeypatch, capsys, name, overrides):
+    settings = train_settings(name, epochs=3, lr_decay_at=0.5, **overrides)  # the decay falls in the resumed epoch
     straight = train(dataset, tmp_path / "straight", settings)
     with monkeypatch.context() as patch:
         kill_after_epoch(patch, 2)

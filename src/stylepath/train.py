@@ -29,7 +29,9 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+import stylepath.augmentation
 import stylepath.models
+from stylepath.augmentation import augment
 from stylepath.data.prepared import read_prepared
 from stylepath.io import StylepathError, atomic_path, write_csv
 from stylepath.models import build_model, save_model
@@ -61,7 +63,8 @@ def fingerprint(images: np.ndarray, metadata: pd.DataFrame) -> str:
     digest = hashlib.blake2b(digest_size=16)
     digest.update(np.ascontiguousarray(images).data)
     digest.update(metadata[["image_id", "style", "split"]].to_csv(index=False).encode())
-    code = sorted(Path(stylepath.models.__file__).parent.glob("*.py")) + [Path(__file__)]
+    code = sorted(Path(stylepath.models.__file__).parent.glob("*.py"))
+    code += [Path(stylepath.augmentation.__file__), Path(__file__)]
     for path in code:
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -240,7 +243,9 @@ def main(args) -> None:
         order = torch.randperm(len(train_x), generator=generator).to(device)
         batches = order.split(batch_size)
         for batch in tqdm(batches, desc=f"{name} epoch {epoch}/{epochs}", unit="batch"):
-            x = to_model_input(train_x[batch], channels_last=cuda)
+            x = to_model_input(train_x[batch])
+            x = augment(x, generator, settings["augment_flip"], int(settings["augment_shift"]))
+            x = x.contiguous(memory_format=torch.channels_last if cuda else torch.contiguous_format)
             terms = model.training_step(x, train_y[batch], optimisers, autocast)
             for term, value in terms.items():
                 sums[term] = sums.get(term, 0.0) + value.float() * len(batch)
