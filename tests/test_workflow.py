@@ -77,7 +77,16 @@ def test_run_writes_every_stage(workdir):
         (m, r) for m in MODELS for r in REPLICATES
     )
     findings = pd.read_csv(results / "report" / "findings.csv")
-    assert len(findings) == 8 and set(findings["verdict"]) <= {"supported", "contradicted", "inconclusive"}
+    # 6 latent claims, then 3 trajectory claims x 2 instruments x 2 readings of the horseshoe
+    assert len(findings) == 6 + 3 * 2 * 2
+    assert set(findings["verdict"]) <= {"supported", "contradicted", "inconclusive"}
+    assert set(findings["instrument"].dropna()) == {"gatys", "portilla_simoncelli"}
+    controls = pd.read_csv(results / "report" / "controls.csv")
+    assert len(controls) == 11 and set(controls["expected"]) == {"supported", "contradicted"}
+    agreement = pd.read_csv(results / "report" / "instrument_agreement.csv")
+    assert len(agreement) == 3 * 2 and {"gatys", "portilla_simoncelli", "agreement", "median_curve_rho"} <= set(
+        agreement.columns
+    )
     assert (findings["data"].str.startswith("synthetic")).all()
     assert sorted(p.name for p in (results / "figures" / "analysis" / "chains").glob("*.png")) == sorted(
         f"{m}_seed{r}.png" for m in MODELS for r in REPLICATES
@@ -127,7 +136,7 @@ def test_explorer_page_is_written_and_self_contained(workdir):
 def test_one_models_hyperparameter_reruns_that_models_replicates_only(workdir):
     jobs = changed(workdir, lambda c: c["training"].setdefault("aae", {}).update(disc_lr=0.0003))
     assert jobs == per_chain(*CHAIN, models=["aae"]) | single(
-        "summarise_analysis", "summarise_patterns", "summarise_run", "explorer", *FIGURES[1:]
+        "summarise_analysis", "controls", "summarise_patterns", "summarise_run", "explorer", *FIGURES[1:]
     )
 
 
@@ -141,18 +150,20 @@ def test_the_vaes_training_reruns_the_tvaes_triplet_check_too(workdir):
 def test_adding_a_seed_runs_only_that_seeds_chains_and_the_summaries(workdir):
     jobs = changed(workdir, lambda c: c.update(replicates=[0, 1, 2]))
     assert jobs == per_chain(*CHAIN, replicates=["2"]) | single(
-        "summarise_analysis", "summarise_patterns", "summarise_run", "explorer", *FIGURES[1:]
+        "summarise_analysis", "controls", "summarise_patterns", "summarise_run", "explorer", *FIGURES[1:]
     )
 
 
 def test_calibration_setting_reruns_the_calibration_only(workdir):
     jobs = changed(workdir, lambda c: c.setdefault("calibration", {}).update(noise_walks=21))
-    assert jobs == single("calibrate", "plot_calibration")
+    assert jobs == single("calibrate", "plot_calibration", "explorer")
 
 
 def test_clustering_setting_reruns_analysis_only(workdir):
     jobs = changed(workdir, lambda c: c["analysis"]["clustering"].update(n_bootstrap=11))
-    summaries = single("summarise_analysis", "plot_analysis", "summarise_run", "plot_replicates", "explorer")
+    summaries = single(
+        "summarise_analysis", "controls", "plot_analysis", "summarise_run", "plot_replicates", "explorer"
+    )
     assert jobs == per_chain("analyse") | summaries
 
 
