@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+DOWNLOADED_SOURCES = ("artbench", "wikiart")  # the values of dataset.source that `stylepath download` fetches
 
 
 @cache

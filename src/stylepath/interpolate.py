@@ -118,8 +118,7 @@ def main(args) -> None:
     if pairs.empty:
         raise StylepathError(f"{args.pairs} holds no pairs; check the pairs settings")
     model = load_model(args.model, device)
-    if hasattr(model, "eval"):
-        model.eval()
+    model.eval()
     codes_by_image = dict(zip(frame["image_id"], z))
     images, index = decode_trajectories(model, pairs, codes_by_image, settings, device)
     print(f"{len(pairs)} walks x {settings['steps']} points ({settings['method']}) on {device}")

@@ -34,6 +34,7 @@ sys.path.insert(
     0, str(SRC.parent)
 )  # stylepath.config and .sources import only the stdlib and yaml
 
+from stylepath.config import DOWNLOADED_SOURCES
 from stylepath.config import model_settings as training_settings
 from stylepath.gpus import visible_gpu_count
 from stylepath.sources import command_sources
@@ -100,7 +101,9 @@ def triplet_reference(wildcards):
     replicate: its diagnostics ask whether the triplet term makes a difference against a VAE that
     reached its own objective (the VAE is the same objective without it). Nothing for the other
     models, or when the run has no VAE (the check then says so)."""
-    from stylepath.models import model_class  # imports torch: only when a DAG holds analyse jobs
+    from stylepath.models import (
+        model_class,
+    )  # imports torch: only when a DAG holds analyse jobs
 
     if not model_class(wildcards.model).triplet_term or "vae" not in MODELS:
         return {}
@@ -113,7 +116,7 @@ def triplet_reference(wildcards):
 def download_manifest(wildcards):
     """The download manifest the chosen source needs (none for synthetic and folder)."""
     source = config["dataset"]["source"]
-    if source in ("artbench", "wikiart"):
+    if source in DOWNLOADED_SOURCES:
         return f"{DOWNLOADS}/{source}/manifest.json"
     return []
 

@@ -15,7 +15,7 @@ rule download:
     benchmark:
         f"{DOWNLOADS}/{{source}}/download.benchmark.tsv"
     wildcard_constraints:
-        source="artbench|wikiart",
+        source="|".join(DOWNLOADED_SOURCES),
     conda:
         ENV
     resources:

@@ -15,6 +15,7 @@ import logging
 from pathlib import Path
 
 from stylepath import __version__
+from stylepath.config import DOWNLOADED_SOURCES
 from stylepath.io import StylepathError, write_json
 
 log = logging.getLogger(__name__)
@@ -29,19 +30,19 @@ def main(args) -> None:
     settings = args.settings
     source = settings.get("source")
     folder = Path(args.manifest).parent
+    if source not in DOWNLOADED_SOURCES:
+        raise StylepathError(
+            f"nothing to download for source {source!r}: only {' and '.join(DOWNLOADED_SOURCES)} are downloaded "
+            "(synthetic is generated, folder is read in place)."
+        )
     if source == "artbench":
         from stylepath.data import artbench
 
         manifest = artbench.download(settings, folder)
-    elif source == "wikiart":
+    else:
         from stylepath.data import wikiart
 
         manifest = wikiart.download(settings, folder)
-    else:
-        raise StylepathError(
-            f"nothing to download for source {source!r}: only artbench and wikiart are downloaded "
-            "(synthetic is generated, folder is read in place)."
-        )
     manifest["created"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     manifest["stylepath_version"] = __version__
     manifest["settings"] = settings

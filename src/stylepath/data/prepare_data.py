@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from stylepath.config import DOWNLOADED_SOURCES
 from stylepath.data import folder, image_files, synthetic
 from stylepath.data.prepared import write_prepared
 from stylepath.io import StylepathError, read_json, write_json
@@ -77,7 +78,7 @@ def list_candidates(dataset: dict, seed: int, manifest_path: str) -> tuple[list[
         return synthetic_candidates(dataset, seed), []
     if source == "folder":
         return folder.list_images(dataset["folder"], dataset["styles"])
-    if source in ("artbench", "wikiart"):
+    if source in DOWNLOADED_SOURCES:
         return candidates_from_manifest(manifest_path, dataset), []
     raise StylepathError(f"unknown dataset.source {source!r}: use synthetic, artbench, wikiart or folder.")
 
