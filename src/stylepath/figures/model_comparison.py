@@ -47,14 +47,24 @@ def plot_spectra(shapes: list[dict], palette):
     return fig
 
 
+HELD_OUT_ISOTROPY = "isotropy, held-out active part (the claims')"
+
+
 def plot_sphericity(shapes: list[dict], palette):
-    """The three scale-free sphericity measures per model (1 = a sphere): a bar at the mean over
-    replicates, a point per replicate."""
+    """The scale-free sphericity measures per model (1 = a sphere), on all images, and the
+    isotropy of the held-out active part that the claims judge, with a tick at the lower edge of
+    its N(0, I) band: a bar at the mean over replicates, a point per replicate."""
     rows = [
         {"model": model_label(shape["model"]), "measure": name, "value": shape[key], "replicate": shape["replicate"]}
         for shape in shapes
         for key, name in SPHERICITY_MEASURES.items()
     ]
+    rows += [
+        {"model": model_label(s["model"]), "measure": HELD_OUT_ISOTROPY, "value": s["held_out"]["isotropy"],
+         "replicate": s["replicate"]}
+        for s in shapes
+        if "held_out" in s
+    ]  # fmt: skip
     data = pd.DataFrame(rows).astype({"value": float})
     order = [model_label(m) for m in model_order(s["model"] for s in shapes)]
     fig, axes = new_figure(1, 1, width=max(4.5, 1.3 * len(order)), height=3.4)
@@ -63,6 +73,9 @@ def plot_sphericity(shapes: list[dict], palette):
     sns.barplot(data, errorbar=None, alpha=0.5, **common)
     sns.stripplot(data, dodge=True, size=4, jitter=0.1, legend=False, edgecolor="0.2", linewidth=0.5, **common)
     ax.axhline(1, color="0.3", linestyle="--", linewidth=1)
+    bands = [s["held_out"]["isotropy_band"][0] for s in shapes if "held_out" in s and s["held_out"]["isotropy_band"][0]]
+    if bands:
+        ax.axhline(min(bands), color="0.5", linestyle=":", linewidth=1, label="lowest lower edge of the N(0, I) bands")
     ax.set(xlabel="", ylabel="1 = spherical, 0 = flat", ylim=(0, 1.05), title="How spherical is each latent space?")
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), title="bar: mean; dot: a replicate")
     return fig
