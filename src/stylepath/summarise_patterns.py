@@ -104,7 +104,9 @@ def summarise_layers(walks: pd.DataFrame) -> pd.DataFrame:
                     row |= {f"share_{pattern}": float((labels == pattern).mean()) for pattern in PATTERNS}
                     row["agreement"] = float((labels == group["pattern"]).mean())
                     rows.append(row)
-    return pd.DataFrame(rows)
+    columns = ["model", "replicate", "instrument", "layer", "n_trajectories", "mean_share"]
+    columns += [f"share_{pattern}" for pattern in PATTERNS] + ["agreement"]
+    return pd.DataFrame(rows, columns=columns)  # no rows when every walk is static
 
 
 def main(args) -> None:
