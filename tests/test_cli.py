@@ -92,9 +92,9 @@ def shell_commands(output: str) -> list[list[str]]:
     """The `python -m stylepath ...` commands a dry run prints, split, without the log redirect."""
     commands = []
     for line in output.splitlines():
-        line = line.strip()
-        if line.startswith("python -m stylepath "):
-            commands.append(shlex.split(line.split(" > ", 1)[0])[3:])
+        if "python -m stylepath " in line:  # "Shell command: python -m stylepath ..."
+            command = line[line.index("python -m stylepath ") :].split(" > ", 1)[0]
+            commands.append(shlex.split(command)[3:])
     return commands
 
 

@@ -78,7 +78,7 @@ def files(wildcards, input, output):
     for key, value in [*input.items(), *output.items()]:
         paths = [value] if isinstance(value, str) else list(value)
         if paths and key not in UNREAD_INPUTS:
-            arguments += ["--" + key.replace("_", "-"), *map(shlex.quote, paths)]
+            arguments += [f"--{key.replace('_', '-')}", *map(shlex.quote, paths)]
     return " ".join(arguments)
 
 
