@@ -64,7 +64,7 @@ def train(job: tuple) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     run(
         ["train", "--settings", json.dumps(settings), "--images", str(images), "--metadata", str(metadata)]
-        + ["--checkpoint", str(folder / "checkpoint.pt"), "--model-out", str(folder / "model.pt")]
+        + ["--checkpoint", str(folder / "checkpoint.pt"), "--model", str(folder / "model.pt")]
         + ["--history", str(folder / "history.csv"), "--threads", "1"]
     )
     history = pd.read_csv(folder / "history.csv")

@@ -202,7 +202,7 @@ def explorer_argv(args: dict, out, settings: dict) -> list[str]:
     """`stylepath explorer` arguments for the files of write_run."""
     import json
 
-    argv = ["explorer", "--settings", json.dumps({"explorer": settings}), "--out", str(out)]
+    argv = ["explorer", "--settings", json.dumps({"explorer": settings}), "--html", str(out)]
     for name, value in args.items():
         argv += [f"--{name.replace('_', '-')}", *([value] if isinstance(value, str) else value)]
     return argv

@@ -326,7 +326,7 @@ def test_summary_reads_the_study_findings_off_the_fake_models(analysed, tmp_path
     parquet, csv = tmp_path / "summary.parquet", tmp_path / "summary.csv"
     files = [arg for kind in ("shape", "scores", "diagnostics", "grouping") for arg in
              (f"--{kind}{'s' if kind == 'shape' else ''}", *[outputs[m][OUTPUTS[kind]] for m in models])]  # fmt: skip
-    run("summarise-analysis", "--settings", "{}", *files, "--out-parquet", parquet, "--out-csv", csv)
+    run("summarise-analysis", "--settings", "{}", *files, "--summary", parquet, "--summary-csv", csv)
     summary = pd.read_parquet(parquet).set_index("model")
     assert list(summary.index) == models and (summary["replicate"] == 0).all()
     pd.testing.assert_frame_equal(pd.read_csv(csv).set_index("model"), summary, check_dtype=False)
@@ -374,10 +374,10 @@ def test_figure_command_writes_every_png(analysed, config, tmp_path):
     inputs = [arg for option, name in OUTPUTS.items() if option not in ("pca", "grouping")
               for arg in (f"--{option}", *[outputs[m][name] for m in models])]  # fmt: skip
     figures = {name: tmp_path / f"{name}.png" for name in ["spectra", "sphericity", "heatmap", "pca-grid"]}
-    figures["diagnostics-out"] = tmp_path / "diagnostics.png"
+    figures["diagnostics-figure"] = tmp_path / "diagnostics.png"
     out = [arg for name, path in figures.items() for arg in (f"--{name}", path)]
     run("plot-analysis", "--settings", json.dumps({"figures": config["figures"]}), *inputs,
-        "--chains-out", tmp_path / "chains", *out)  # fmt: skip
+        "--chains", tmp_path / "chains", *out)  # fmt: skip
     assert sorted(p.name for p in (tmp_path / "chains").iterdir()) == sorted(f"{m}_seed0.png" for m in models)
     assert_png(tmp_path / "chains" / "tvae_seed0.png", 300)
     for path in figures.values():

@@ -40,9 +40,9 @@ def calibration(tmp_path_factory):
     out = {name: folder / f"out_{name}" for name in ("images", "index", "style_loss", "walks")}
     command(
         "calibrate", settings, images=folder / "images.npy", metadata=folder / "metadata.parquet",
-        images_out=out["images"].with_suffix(".npy"), index_out=out["index"].with_suffix(".parquet"),
-        style_loss_out=out["style_loss"].with_suffix(".parquet"), walks_out=out["walks"].with_suffix(".parquet"),
-        summary_out=folder / "summary.csv",
+        walk_images=out["images"].with_suffix(".npy"), index=out["index"].with_suffix(".parquet"),
+        style_loss=out["style_loss"].with_suffix(".parquet"), walks=out["walks"].with_suffix(".parquet"),
+        summary=folder / "summary.csv",
     )  # fmt: skip
     return {
         "walks": pd.read_parquet(out["walks"].with_suffix(".parquet")),

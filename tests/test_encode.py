@@ -38,7 +38,7 @@ def encode(dataset, model_path, out, batch_size: int = 32) -> pa.Table:
     images, metadata = dataset
     cli.main(
         ["encode", "--settings", json.dumps({"encoding": {"batch_size": batch_size}}), "--model", str(model_path)]
-        + ["--images", str(images), "--metadata", str(metadata), "--out", str(out)]
+        + ["--images", str(images), "--metadata", str(metadata), "--latents", str(out)]
     )
     return pq.read_table(out)
 
@@ -118,7 +118,7 @@ def test_plot_reconstructions_writes_a_figure_per_model(dataset, tmp_path):
     settings = {"figures": {"dpi": 50, "palette": "colorblind", "recon_per_style": 2}, "seed": 0}
     cli.main(
         ["plot-reconstructions", "--settings", json.dumps(settings), "--models", str(vae), str(aae)]
-        + ["--images", str(images), "--metadata", str(metadata), "--out", str(tmp_path / "figures")]
+        + ["--images", str(images), "--metadata", str(metadata), "--figures", str(tmp_path / "figures")]
     )
     assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == ["aae.png", "vae.png"]
     with Image.open(tmp_path / "figures" / "vae.png") as image:

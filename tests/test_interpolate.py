@@ -152,7 +152,7 @@ def test_command_decodes_a_real_model_between_posterior_means(tmp_path):
     cli.main(
         ["interpolate", "--settings", json.dumps({"interpolation": SETTINGS}), "--model", str(tmp_path / "model.pt"),
          "--latents", str(tmp_path / "latents.parquet"), "--pairs", str(tmp_path / "pairs.parquet"),
-         "--images-out", str(tmp_path / "images.npy"), "--index-out", str(tmp_path / "index.parquet")]
+         "--images", str(tmp_path / "images.npy"), "--index", str(tmp_path / "index.parquet")]
     )  # fmt: skip
     images = np.load(tmp_path / "images.npy")
     index = pd.read_parquet(tmp_path / "index.parquet")

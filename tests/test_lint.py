@@ -6,6 +6,8 @@ import sys
 
 from workflow_utils import REPO
 
+from stylepath.cli import COMMANDS
+
 
 def run(*command):
     return subprocess.run(command, cwd=REPO, capture_output=True, text=True)
@@ -37,8 +39,9 @@ def test_ruff_format_check_passes():
 
 
 def test_every_rule_is_thin_and_complete():
-    """Each rule: log, benchmark, conda env, resources and params, and one `stylepath`
-    command whose settings come from params (never config[...] in the shell)."""
+    """Each rule: log, benchmark, conda env, resources and params (its settings and its file
+    arguments), and one `stylepath` command written by common.smk's `stylepath` helper from them
+    (never config[...] in the shell)."""
     import re
 
     rules = {}
@@ -50,7 +53,9 @@ def test_every_rule_is_thin_and_complete():
         for directive in ("output:", "params:", "log:", "benchmark:", "resources:", "conda:", "shell:"):
             assert directive in body, f"rule {name} lacks {directive}"
         shell = body.split("shell:", 1)[1]
-        assert shell.count("python -m stylepath ") == 1, f"rule {name} must call one stylepath command"
-        assert "config[" not in shell and "{params.settings:q}" in shell, name
+        command = re.match(r'\s*stylepath\(\s*"([a-z-]+)"', shell)
+        assert command and command.group(1) in COMMANDS, f"rule {name} must call one stylepath command"
+        assert "config[" not in shell and "python" not in shell, name
+        assert "        settings=" in body and "        files=files," in body, name
     for gpu_rule in ("train", "style_loss"):
         assert "gpu=GPU" in rules[gpu_rule]

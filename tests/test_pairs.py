@@ -48,7 +48,7 @@ def latents(tmp_path_factory):
 
 def run(latents, out, seed=0, criteria=CRITERIA, split="all"):
     settings = {"pairs": {"n_per_criterion": N, "criteria": list(criteria), "split": split}, "seed": seed}
-    cli.main(["select-pairs", "--settings", json.dumps(settings), "--latents", str(latents), "--out", str(out)])
+    cli.main(["select-pairs", "--settings", json.dumps(settings), "--latents", str(latents), "--pairs", str(out)])
     return pd.read_parquet(out)
 
 

@@ -235,10 +235,11 @@ def test_commands_from_walk_images_to_figures(tmp_path):
         walk = {"images": tmp_path / f"{model}.npy", "index": tmp_path / f"{model}_index.parquet"}
         loss, info = tmp_path / f"{model}_loss.parquet", tmp_path / f"{model}_loss.json"
         command(
-            "style-loss", settings, model_name=model, replicate=0, **walk, data_images=data_images, out=loss, info=info
-        )
+            "style-loss", settings, model_name=model, replicate=0, **walk, data_images=data_images, style_loss=loss,
+            info=info,
+        )  # fmt: skip
         walks, curves = tmp_path / f"{model}.parquet", tmp_path / f"{model}_curves.parquet"
-        command("patterns", settings, style_loss=loss, **walk, walks_out=walks, curves_out=curves)
+        command("patterns", settings, style_loss=loss, **walk, walks=walks, curves=curves)
         for kind, path in zip(files, (loss, info, walks, curves, *walk.values())):
             files[kind].append(path)
     blend = pd.read_parquet(tmp_path / "vae.parquet")
@@ -266,8 +267,8 @@ def test_commands_from_walk_images_to_figures(tmp_path):
     summary_path = tmp_path / "summary.parquet"
     layer_csv = tmp_path / "layers.csv"
     command(
-        "summarise-patterns", {}, walks=files["walks"], out=summary_path, csv=tmp_path / "summary.csv",
-        layers_out=tmp_path / "layers.parquet", layers_csv=layer_csv,
+        "summarise-patterns", {}, walks=files["walks"], summary=summary_path, summary_csv=tmp_path / "summary.csv",
+        layers=tmp_path / "layers.parquet", layers_csv=layer_csv,
     )  # fmt: skip
     layer_table = pd.read_csv(layer_csv)
     assert set(layer_table.loc[layer_table["instrument"] == "gatys", "layer"]) == set(layers)
@@ -276,10 +277,10 @@ def test_commands_from_walk_images_to_figures(tmp_path):
     summary = pd.read_csv(tmp_path / "summary.csv")
     assert summary.query("criterion == 'all'")["model"].tolist() == ["vae", "aae", "all"] * 2
     assert summary.query("criterion == 'all'")["instrument"].tolist() == ["gatys"] * 3 + ["portilla_simoncelli"] * 3
-    out = {"curves_out": tmp_path / "curves", "strips_out": tmp_path / "strips", "summary_out": tmp_path / "all"}
+    out = {"curve_figures": tmp_path / "curves", "strips": tmp_path / "strips", "summary_figures": tmp_path / "all"}
     command("plot-trajectories", settings, **files, summary=summary_path, **out)
-    pngs = [out["curves_out"] / "vae_seed0_gatys.png", out["strips_out"] / "aae_seed0_portilla_simoncelli.png"]
-    pngs += [out["summary_out"] / "gatys.png", out["summary_out"] / "portilla_simoncelli.png"]
+    pngs = [out["curve_figures"] / "vae_seed0_gatys.png", out["strips"] / "aae_seed0_portilla_simoncelli.png"]
+    pngs += [out["summary_figures"] / "gatys.png", out["summary_figures"] / "portilla_simoncelli.png"]
     for path in pngs:
         with Image.open(path) as image:
             assert image.size[0] > 200 and image.size[1] > 150

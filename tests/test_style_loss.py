@@ -170,7 +170,7 @@ def run_command(tmp_path, walks, weights, name="out", instruments=("gatys",), da
     cli.main(
         ["style-loss", "--settings", json.dumps(settings), "--model-name", "vae", "--replicate", "3",
          "--images", str(tmp_path / "images.npy"), "--index", str(tmp_path / "index.parquet"), *data,
-         "--out", str(tmp_path / f"{name}.parquet"), "--info", str(tmp_path / f"{name}.json")]
+         "--style-loss", str(tmp_path / f"{name}.parquet"), "--info", str(tmp_path / f"{name}.json")]
     )  # fmt: skip
     return pd.read_parquet(tmp_path / f"{name}.parquet"), json.loads((tmp_path / f"{name}.json").read_text())
 

@@ -46,7 +46,7 @@ def train(dataset, folder, settings: dict) -> dict:
     paths = {name: folder / name for name in ("checkpoint.pt", "model.pt", "history.csv")}
     cli.main(
         ["train", "--settings", json.dumps(settings), "--images", str(images), "--metadata", str(metadata)]
-        + ["--checkpoint", str(paths["checkpoint.pt"]), "--model-out", str(paths["model.pt"])]
+        + ["--checkpoint", str(paths["checkpoint.pt"]), "--model", str(paths["model.pt"])]
         + ["--history", str(paths["history.csv"]), "--threads", "1"]
     )
     return paths
@@ -230,7 +230,7 @@ def test_training_figure_has_one_panel_per_logged_quantity_and_a_line_per_replic
         histories[histories["replicate"] == seed].to_csv(tmp_path / f"history{seed}.csv", index=False)
     cli.main(
         ["plot-training", "--settings", '{"figures": {"dpi": 50, "palette": "colorblind"}}', "--histories"]
-        + [str(tmp_path / "history0.csv"), str(tmp_path / "history1.csv"), "--out", str(tmp_path / "figures")]
+        + [str(tmp_path / "history0.csv"), str(tmp_path / "history1.csv"), "--figures", str(tmp_path / "figures")]
     )
     with Image.open(tmp_path / "figures" / "aae.png") as image:
         assert image.format == "PNG" and image.width > 300

@@ -252,23 +252,9 @@ def cluster_and_score(model, meta, spaces, settings, seed):
 # ----------------------------------------------------------------------------- command
 
 
-def add_arguments(parser):
-    parser.add_argument("--latents", required=True, help="latents/<model>/seed<replicate>.parquet")
-    parser.add_argument("--history", required=True, help="the training history (history.csv) of the same run")
-    parser.add_argument(
-        "--reference-latents", default=None, help="the VAE's latent table, same replicate (models with a triplet term)"
-    )
-    parser.add_argument(
-        "--reference-diagnostics", default=None, help="the VAE's diagnostics.json, same replicate (the same models)"
-    )
-    parser.add_argument("--pca", required=True, help="out: principal components (Parquet)")
-    parser.add_argument("--projections", required=True, help="out: PCA scores per image (Parquet)")
-    parser.add_argument("--shape", required=True, help="out: covariance shape measures (JSON)")
-    parser.add_argument("--scores", required=True, help="out: clustering scores (Parquet)")
-    parser.add_argument("--labels", required=True, help="out: cluster of each image (Parquet)")
-    parser.add_argument("--grouping", required=True, help="out: grouping by style, held-out and training (JSON)")
-    parser.add_argument("--diagnostics", required=True, help="out: diagnostics and verdict of the run (JSON)")
-    parser.add_argument("--threads", type=int, default=1, help="CPU threads for scikit-learn and torch")
+INPUTS = ("latents", "history")
+OPTIONAL_INPUTS = ("reference_latents", "reference_diagnostics")
+OUTPUTS = ("pca", "projections", "shape", "scores", "labels", "diagnostics", "grouping")
 
 
 def main(args):

@@ -66,15 +66,8 @@ TARGETS = {  # expected answer -> what the instrument must do on the walks of th
 }
 
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--images", required=True, help="the run's images (data/images.npy)")
-    parser.add_argument("--metadata", required=True, help="the run's metadata (data/metadata.parquet)")
-    parser.add_argument("--images-out", required=True, help="calibration walk images (.npy)")
-    parser.add_argument("--index-out", required=True, help="index of the walk images (Parquet)")
-    parser.add_argument("--style-loss-out", required=True, help="style loss of the walks (Parquet)")
-    parser.add_argument("--walks-out", required=True, help="pattern per walk (Parquet)")
-    parser.add_argument("--summary-out", required=True, help="summary per kind (CSV)")
-    parser.add_argument("--threads", type=int, default=1, help="CPU threads for torch")
+INPUTS = ("images", "metadata")
+OUTPUTS = ("walk_images", "index", "style_loss", "walks", "summary")
 
 
 # ----------------------------------------------------------------------------- the walks
@@ -284,8 +277,8 @@ def main(args) -> None:
     walks["expected"] = walks["kind"].map(EXPECTED)
     summary = summarise_kinds(walks, calibration)
     print(summary.to_string(index=False), flush=True)
-    save_npy(frames, args.images_out)
-    write_parquet(index, args.index_out)
-    write_parquet(losses, args.style_loss_out)
-    write_parquet(walks, args.walks_out)
-    write_csv(summary, args.summary_out)
+    save_npy(frames, args.walk_images)
+    write_parquet(index, args.index)
+    write_parquet(losses, args.style_loss)
+    write_parquet(walks, args.walks)
+    write_csv(summary, args.summary)

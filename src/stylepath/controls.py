@@ -140,10 +140,8 @@ def controls_table(metadata: pd.DataFrame, d: int, replicates: list, analysis: d
     return table
 
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--analysis", required=True, help="analysis/summary.parquet (latent_dim, replicates)")
-    parser.add_argument("--metadata", required=True, help="data/metadata.parquet (styles and split)")
-    parser.add_argument("--controls", required=True, help="out: the controls table (CSV)")
+INPUTS = ("analysis", "metadata")
+OUTPUTS = ("controls",)
 
 
 def main(args) -> None:

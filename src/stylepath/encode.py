@@ -13,13 +13,8 @@ from stylepath.models import load_model_and_images
 from stylepath.models.backbone import to_model_input
 from stylepath.runtime import select_device, set_threads
 
-
-def add_arguments(parser) -> None:
-    parser.add_argument("--model", required=True, help="model file from `stylepath train`")
-    parser.add_argument("--images", required=True, help="images.npy (uint8 N x H x W x 3)")
-    parser.add_argument("--metadata", required=True, help="metadata.parquet (image_id, style, split)")
-    parser.add_argument("--out", required=True, help="latent table (.parquet)")
-    parser.add_argument("--threads", type=int, default=1, help="CPU threads for torch")
+INPUTS = ("model", "images", "metadata")
+OUTPUTS = ("latents",)
 
 
 @torch.inference_mode()
@@ -63,5 +58,5 @@ def main(args) -> None:
     device = select_device()
     model, images, metadata = load_model_and_images(args.model, args.images, args.metadata, device)
     encoded = encode_images(model, images, batch_size, device)
-    write_parquet(latent_table(metadata, encoded, model_record(model)), args.out)
-    print(f"Wrote {len(metadata)} codes of size {model.latent_dim} from {model.name} to {args.out}.")
+    write_parquet(latent_table(metadata, encoded, model_record(model)), args.latents)
+    print(f"Wrote {len(metadata)} codes of size {model.latent_dim} from {model.name} to {args.latents}.")

@@ -49,29 +49,10 @@ NO_IMAGE = "data:,"  # an empty image: the tooltip shows its alt text, and nothi
 WALK_FIELDS = ["pair_id", "criterion", "pattern", "orientation", "cross_dissolve_index", "bend", "turns", "mean_loss"]
 
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--images", required=True, help="data/images.npy")
-    parser.add_argument("--metadata", required=True, help="data/metadata.parquet")
-    chain_help = {
-        "projections": "analysis/<chain>/pca_projections.parquet of every chain",
-        "diagnostics": "analysis/<chain>/diagnostics.json, same order",
-        "pairs": "pairs/<chain>.parquet, same order",
-        "walk_images": "trajectories/<chain>/images.npy, same order",
-        "walk_indexes": "trajectories/<chain>/index.parquet, same order",
-        "style_losses": "style_loss/<chain>.parquet, same order",
-        "walks": "patterns/<chain>/walks.parquet, same order",
-    }
-    for name in CHAIN_INPUTS:
-        parser.add_argument(f"--{name.replace('_', '-')}", nargs="+", required=True, help=chain_help[name])
-    calibration_help = {
-        "calibration_images": "calibration/images.npy (optional, with the three below)",
-        "calibration_index": "calibration/index.parquet",
-        "calibration_style_loss": "calibration/style_loss.parquet",
-        "calibration_walks": "calibration/walks.parquet",
-    }
-    for name in CALIBRATION_INPUTS:
-        parser.add_argument(f"--{name.replace('_', '-')}", default=None, help=calibration_help[name])
-    parser.add_argument("--out", required=True, help="out: report/explorer.html")
+INPUTS = ("images", "metadata")
+LIST_INPUTS = tuple(CHAIN_INPUTS)
+OPTIONAL_INPUTS = tuple(CALIBRATION_INPUTS)
+OUTPUTS = ("html",)
 
 
 # ----------------------------------------------------------------------------- choosing what to show
@@ -691,6 +672,6 @@ def main(args: argparse.Namespace) -> None:
         raise StylepathError(f"{args.images} has {len(images)} images but {args.metadata} {len(metadata)} rows")
     chains = read_chains(args)
     page = build_page(chains, read_calibration(args), metadata, images, settings)
-    with atomic_path(Path(args.out)) as tmp:
+    with atomic_path(Path(args.html)) as tmp:
         tmp.write_text(page, encoding="utf-8")
-    print(f"wrote {args.out}: {len(page.encode()) / 1e6:.2f} MB")
+    print(f"wrote {args.html}: {len(page.encode()) / 1e6:.2f} MB")

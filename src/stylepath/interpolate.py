@@ -19,14 +19,8 @@ from tqdm import tqdm
 from stylepath.io import StylepathError, save_npy, write_parquet
 from stylepath.latents import read_latents
 
-
-def add_arguments(parser) -> None:
-    parser.add_argument("--model", required=True, help="trained model (model.pt)")
-    parser.add_argument("--latents", required=True, help="latent table (Parquet)")
-    parser.add_argument("--pairs", required=True, help="pairs table (Parquet)")
-    parser.add_argument("--images-out", required=True, help="decoded images (.npy)")
-    parser.add_argument("--index-out", required=True, help="index of the decoded images (Parquet)")
-    parser.add_argument("--threads", type=int, default=1, help="CPU threads for torch")
+INPUTS = ("model", "latents", "pairs")
+OUTPUTS = ("images", "index")
 
 
 def walk_positions(steps: int) -> np.ndarray:
@@ -122,5 +116,5 @@ def main(args) -> None:
     codes_by_image = dict(zip(frame["image_id"], z))
     images, index = decode_trajectories(model, pairs, codes_by_image, settings, device)
     print(f"{len(pairs)} walks x {settings['steps']} points ({settings['method']}) on {device}")
-    save_npy(images, args.images_out)
-    write_parquet(index, args.index_out)
+    save_npy(images, args.images)
+    write_parquet(index, args.index)

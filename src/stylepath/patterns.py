@@ -24,13 +24,8 @@ from stylepath.statistics import t_band
 from stylepath.transitions import components
 from stylepath.walk_shape import PATTERNS, walk_patterns
 
-
-def add_arguments(parser) -> None:
-    parser.add_argument("--style-loss", required=True, help="style-loss table (Parquet)")
-    parser.add_argument("--images", required=True, help="decoded walk images (.npy)")
-    parser.add_argument("--index", required=True, help="index of the walk images (Parquet)")
-    parser.add_argument("--walks-out", required=True, help="pattern per walk (Parquet)")
-    parser.add_argument("--curves-out", required=True, help="mean curves (Parquet)")
+INPUTS = ("style_loss", "images", "index")
+OUTPUTS = ("walks", "curves")
 
 
 def mean_curves(losses: pd.DataFrame, confidence: float) -> pd.DataFrame:
@@ -118,5 +113,5 @@ def main(args) -> None:
     walks["curve_rho"] = (
         curve_agreement(losses).reindex(pd.MultiIndex.from_frame(walks[["instrument", "pair_id"]])).to_numpy()
     )
-    write_parquet(walks, args.walks_out)
-    write_parquet(pd.concat(all_curves, ignore_index=True), args.curves_out)
+    write_parquet(walks, args.walks)
+    write_parquet(pd.concat(all_curves, ignore_index=True), args.curves)

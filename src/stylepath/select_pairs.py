@@ -40,9 +40,8 @@ from stylepath.latents import read_latents
 CRITERIA = choices("pairs", "criteria")  # the schema's order: criterion i draws from [seed, i]
 
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--latents", required=True, help="latent table (Parquet) of one model")
-    parser.add_argument("--out", required=True, help="pairs table (Parquet)")
+INPUTS = ("latents",)
+OUTPUTS = ("pairs",)
 
 
 # ----------------------------------------------------------------------------- criteria
@@ -227,4 +226,4 @@ def main(args) -> None:
     pairs = select_pairs(frame, z, pairs_settings["criteria"], pairs_settings["n_per_criterion"], seed)
     for criterion, count in pairs["criterion"].value_counts(sort=False).items():
         print(f"{criterion}: {count} pairs")
-    write_parquet(pairs, args.out)
+    write_parquet(pairs, args.pairs)

@@ -18,18 +18,14 @@ import pandas as pd
 from stylepath.instruments import measure
 from stylepath.io import StylepathError, write_json, write_parquet
 
+INPUTS = ("images", "index")
+OPTIONAL_INPUTS = ("data_images",)
+OUTPUTS = ("style_loss", "info")
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("--model-name", required=True, help="model name written in the table")
     parser.add_argument("--replicate", type=int, required=True, help="training seed of the model, written in the table")
-    parser.add_argument("--images", required=True, help="decoded walk images (.npy)")
-    parser.add_argument("--index", required=True, help="index of the walk images (Parquet)")
-    parser.add_argument(
-        "--data-images", help="the run's data set (data/images.npy): the spread of the portilla_simoncelli statistics"
-    )
-    parser.add_argument("--out", required=True, help="style-loss table (Parquet)")
-    parser.add_argument("--info", required=True, help="weights and settings used (JSON)")
-    parser.add_argument("--threads", type=int, default=1, help="CPU threads for torch")
 
 
 def main(args) -> None:
@@ -64,5 +60,5 @@ def main(args) -> None:
         }
     )
     print(f"{len(table)} rows, on {device}")
-    write_parquet(table, args.out)
+    write_parquet(table, args.style_loss)
     write_json(info, args.info)

@@ -133,19 +133,14 @@ def summarise(shape_paths, score_paths, diagnostics_paths, grouping_paths) -> pd
     return pd.DataFrame(rows)
 
 
-def add_arguments(parser):
-    parser.add_argument("--shapes", nargs="+", required=True, help="analysis/<chain>/shape.json of every run")
-    parser.add_argument("--scores", nargs="+", required=True, help="analysis/<chain>/clustering_scores.parquet")
-    parser.add_argument("--diagnostics", nargs="+", required=True, help="analysis/<chain>/diagnostics.json")
-    parser.add_argument("--grouping", nargs="+", required=True, help="analysis/<chain>/grouping.json")
-    parser.add_argument("--out-parquet", required=True, help="out: summary table (Parquet)")
-    parser.add_argument("--out-csv", required=True, help="out: the same table as CSV")
+LIST_INPUTS = ("shapes", "scores", "diagnostics", "grouping")
+OUTPUTS = ("summary", "summary_csv")
 
 
 def main(args):
     summary = summarise(args.shapes, args.scores, args.diagnostics, args.grouping)
-    write_parquet(summary, args.out_parquet)
-    write_csv(summary, args.out_csv)
+    write_parquet(summary, args.summary)
+    write_csv(summary, args.summary_csv)
     print(summary.drop(columns="verdict").to_string(), flush=True)
     for row in summary.itertuples():
         print(f"{row.model} seed {row.replicate}: {row.verdict}", flush=True)

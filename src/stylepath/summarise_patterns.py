@@ -37,13 +37,8 @@ from stylepath.io import StylepathError, write_csv, write_parquet
 from stylepath.statistics import association, correlation
 from stylepath.walk_shape import DISSOLVE_MEASURE, PATTERNS, READINGS, pooled
 
-
-def add_arguments(parser) -> None:
-    parser.add_argument("--walks", nargs="+", required=True, help="patterns/<model>.parquet files (walks)")
-    parser.add_argument("--out", required=True, help="summary table (Parquet)")
-    parser.add_argument("--csv", required=True, help="the same table as CSV")
-    parser.add_argument("--layers-out", required=True, help="per-layer shares and patterns (Parquet)")
-    parser.add_argument("--layers-csv", required=True, help="the same table as CSV")
+LIST_INPUTS = ("walks",)
+OUTPUTS = ("summary", "summary_csv", "layers", "layers_csv")
 
 
 def summarise_walks(walks: pd.DataFrame) -> dict:
@@ -115,9 +110,9 @@ def main(args) -> None:
         raise StylepathError("no walks in the pattern tables; re-run `stylepath patterns`")
     summary = summarise(walks)
     print(summary[summary["criterion"] == "all"].to_string(index=False), flush=True)
-    write_parquet(summary, args.out)
-    write_csv(summary, args.csv)
+    write_parquet(summary, args.summary)
+    write_csv(summary, args.summary_csv)
     layers = summarise_layers(walks)
     print(layers[layers["model"] == "all"].to_string(index=False), flush=True)
-    write_parquet(layers, args.layers_out)
+    write_parquet(layers, args.layers)
     write_csv(layers, args.layers_csv)

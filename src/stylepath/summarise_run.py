@@ -280,19 +280,9 @@ def to_html(findings, by_layer, agreement, controls, headline, replicates, origi
     )
 
 
-def add_arguments(parser):
-    parser.add_argument("--analysis", required=True, help="analysis/summary.parquet")
-    parser.add_argument("--patterns", required=True, help="patterns/summary.parquet")
-    parser.add_argument("--walks", nargs="+", required=True, help="patterns/<chain>/walks.parquet of every run")
-    parser.add_argument("--data", required=True, help="data/report.json of prepare-data")
-    parser.add_argument("--style-loss-info", required=True, help="one style_loss/<chain>.json (the weights used)")
-    parser.add_argument("--controls", required=True, help="report/controls.csv (stylepath controls)")
-    parser.add_argument("--findings", required=True, help="out: findings table (CSV)")
-    parser.add_argument("--by-layer", required=True, help="out: the trajectory claims per VGG19 layer (CSV)")
-    parser.add_argument("--agreement", required=True, help="out: the style instruments' agreement (CSV)")
-    parser.add_argument("--replicates", required=True, help="out: across-replicate statistics (CSV)")
-    parser.add_argument("--headline", required=True, help="out: headline numbers per run (CSV)")
-    parser.add_argument("--html", required=True, help="out: the front page (HTML)")
+INPUTS = ("analysis", "patterns", "data", "style_loss_info", "controls")
+LIST_INPUTS = ("walks",)
+OUTPUTS = ("findings", "by_layer", "agreement", "replicates", "headline", "html")
 
 
 def main(args):

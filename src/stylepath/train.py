@@ -43,13 +43,8 @@ EPOCH_MMD_SAMPLES = 500  # codes in the MMD^2 logged per epoch (the analysis sta
 EVAL_BATCH = 256  # images per forward pass when encoding for the epoch's statistics
 
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--images", required=True, help="images.npy (uint8 N x H x W x 3)")
-    parser.add_argument("--metadata", required=True, help="metadata.parquet (image_id, style, split)")
-    parser.add_argument("--checkpoint", required=True, help="checkpoint path (resumed from if it matches)")
-    parser.add_argument("--model-out", required=True, help="final model file (.pt)")
-    parser.add_argument("--history", required=True, help="per-epoch history (.csv)")
-    parser.add_argument("--threads", type=int, default=1, help="CPU threads")
+INPUTS = ("images", "metadata", "checkpoint")
+OUTPUTS = ("model", "history")
 
 
 def check_settings(settings: dict) -> None:
@@ -259,7 +254,7 @@ def main(args) -> None:
         save_checkpoint(args.checkpoint, model, optimisers, generator, epoch, history, settings, data_id)
         print(" ".join(f"{key} {value:.5g}" for key, value in row.items()), flush=True)
 
-    save_model(model, settings, args.model_out)
+    save_model(model, settings, args.model)
     write_csv(pd.DataFrame(history).assign(model=name, replicate=int(settings["seed"])), args.history)
     Path(args.checkpoint).unlink(missing_ok=True)
-    print(f"Wrote {args.model_out} and {args.history}.")
+    print(f"Wrote {args.model} and {args.history}.")

@@ -28,18 +28,9 @@ rule analyse:
         runtime=120,
     params:
         settings=settings("analysis", "seed"),
-        reference=lambda wildcards, input: (
-            f"--reference-latents {input.reference_latents} --reference-diagnostics {input.reference_diagnostics}"
-            if "reference_latents" in input.keys()
-            else ""
-        ),
+        files=files,
     shell:
-        "python -m stylepath analyse --settings {params.settings:q} --latents {input.latents}"
-        " --history {input.history} {params.reference} --pca {output.pca}"
-        " --projections {output.projections} --shape {output.shape} --scores {output.scores}"
-        " --labels {output.labels} --diagnostics {output.diagnostics} --grouping {output.grouping}"
-        " --threads {threads}"
-        " > {log} 2>&1"
+        stylepath("analyse")
 
 
 rule summarise_analysis:
@@ -50,8 +41,8 @@ rule summarise_analysis:
         grouping=chains(rules.analyse.output.grouping),
         code=code("summarise-analysis"),
     output:
-        parquet=f"{RESULTS}/analysis/summary.parquet",
-        csv=report(
+        summary=f"{RESULTS}/analysis/summary.parquet",
+        summary_csv=report(
             f"{RESULTS}/analysis/summary.csv",
             caption="../report/analysis_summary_table.rst",
             category="2 Latent analysis",
@@ -67,10 +58,9 @@ rule summarise_analysis:
         mem_mb=2000,
     params:
         settings=settings(),
+        files=files,
     shell:
-        "python -m stylepath summarise-analysis --settings {params.settings:q} --shapes {input.shapes}"
-        " --scores {input.scores} --diagnostics {input.diagnostics} --grouping {input.grouping}"
-        " --out-parquet {output.parquet} --out-csv {output.csv} > {log} 2>&1"
+        stylepath("summarise-analysis")
 
 
 rule plot_analysis:
@@ -113,7 +103,7 @@ rule plot_analysis:
             category="2 Latent analysis",
             labels={"model": "all", "figure": "PCA per model"},
         ),
-        diagnostics=report(
+        diagnostics_figure=report(
             f"{RESULTS}/figures/analysis/diagnostics.png",
             caption="../report/analysis_diagnostics.rst",
             category="0 Summary",
@@ -129,9 +119,6 @@ rule plot_analysis:
         mem_mb=4000,
     params:
         settings=settings("figures"),
+        files=files,
     shell:
-        "python -m stylepath plot-analysis --settings {params.settings:q} --shapes {input.shapes}"
-        " --projections {input.projections} --scores {input.scores} --labels {input.labels}"
-        " --diagnostics {input.diagnostics} --chains-out {output.chains} --spectra {output.spectra}"
-        " --sphericity {output.sphericity} --heatmap {output.heatmap} --pca-grid {output.pca_grid}"
-        " --diagnostics-out {output.diagnostics} > {log} 2>&1"
+        stylepath("plot-analysis")

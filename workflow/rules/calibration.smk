@@ -9,7 +9,7 @@ rule calibrate:
         weights=vgg_weights_file,
         code=code("calibrate"),
     output:
-        images=f"{RESULTS}/calibration/images.npy",
+        walk_images=f"{RESULTS}/calibration/images.npy",
         index=f"{RESULTS}/calibration/index.parquet",
         style_loss=f"{RESULTS}/calibration/style_loss.parquet",
         walks=f"{RESULTS}/calibration/walks.parquet",
@@ -39,22 +39,20 @@ rule calibrate:
             "seed",
             steps=config["interpolation"]["steps"],
         ),
+        files=files,
     shell:
-        "python -m stylepath calibrate --settings {params.settings:q} --images {input.images}"
-        " --metadata {input.metadata} --images-out {output.images} --index-out {output.index}"
-        " --style-loss-out {output.style_loss} --walks-out {output.walks}"
-        " --summary-out {output.summary} --threads {threads} > {log} 2>&1"
+        stylepath("calibrate")
 
 
 rule plot_calibration:
     input:
-        images=rules.calibrate.output.images,
+        images=rules.calibrate.output.walk_images,
         index=rules.calibrate.output.index,
         style_loss=rules.calibrate.output.style_loss,
         walks=rules.calibrate.output.walks,
         code=code("plot-calibration"),
     output:
-        report(
+        figure=report(
             f"{RESULTS}/figures/calibration.png",
             caption="../report/calibration_examples.rst",
             category="3 Trajectories",
@@ -71,7 +69,6 @@ rule plot_calibration:
         mem_mb=2000,
     params:
         settings=settings("figures"),
+        files=files,
     shell:
-        "python -m stylepath plot-calibration --settings {params.settings:q} --images {input.images}"
-        " --index {input.index} --style-loss {input.style_loss} --walks {input.walks}"
-        " --out {output} > {log} 2>&1"
+        stylepath("plot-calibration")

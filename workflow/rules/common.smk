@@ -2,6 +2,7 @@
 
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -61,6 +62,34 @@ def code(command):
     of one model's chain depends on its own model's file, not on the other models'.
     """
     return lambda wildcards: list(command_sources(command, wildcards.get("model")))
+
+
+# Inputs a rule declares so that a change re-runs it, which its command does not take as file
+# arguments: its source code, the VGG19 weights file (named in style_loss.weights) and the
+# folder source's images (found from dataset.folder).
+UNREAD_INPUTS = ("code", "weights", "user_images")
+
+
+def files(wildcards, input, output):
+    """A rule's file arguments, as params: `--<key> path ...` for each named input (but
+    UNREAD_INPUTS) and output, the flag named after the key (stylepath.cli.FILES). An input
+    with no file (an optional one the run does not need) is left out."""
+    arguments = []
+    for key, value in [*input.items(), *output.items()]:
+        paths = [value] if isinstance(value, str) else list(value)
+        if paths and key not in UNREAD_INPUTS:
+            arguments += [f"--{key.replace('_', '-')}", *map(shlex.quote, paths)]
+    return " ".join(arguments)
+
+
+def stylepath(command, extra=""):
+    """The shell command of a rule: `stylepath <command>` with the rule's settings and file
+    arguments (params.settings, params.files), `extra` options and its threads, logged.
+    """
+    return (
+        f"python -m stylepath {command} --settings {{params.settings:q}} {{params.files}}{extra}"
+        " --threads {threads} > {log} 2>&1"
+    )
 
 
 def settings(*keys, **extra):
@@ -161,15 +190,6 @@ def calibration_files(wildcards):
         "calibration_style_loss": f"{CALIBRATION}/style_loss.parquet",
         "calibration_walks": f"{CALIBRATION}/walks.parquet",
     }
-
-
-def calibration_arguments(wildcards, input):
-    """--calibration-* options for the calibration inputs present (none without the stage)."""
-    return " ".join(
-        f"--{name.replace('_', '-')} {path}"
-        for name, path in input.items()
-        if name.startswith("calibration_")
-    )
 
 
 def texture_reference_images(wildcards):

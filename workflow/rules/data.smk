@@ -23,8 +23,9 @@ rule download:
         runtime=720,
     params:
         settings=download_settings,
+        files=files,
     shell:
-        "python -m stylepath download --settings {params.settings:q} --manifest {output.manifest} > {log} 2>&1"
+        stylepath("download")
 
 
 rule prepare_data:
@@ -47,10 +48,9 @@ rule prepare_data:
         runtime=120,
     params:
         settings=settings("dataset", "seed"),
+        files=files,
     shell:
-        "python -m stylepath prepare-data --settings {params.settings:q} --manifest '{input.manifest}'"
-        " --images {output.images} --metadata {output.metadata} --report {output.report}"
-        " > {log} 2>&1"
+        stylepath("prepare-data")
 
 
 rule plot_data:
@@ -60,7 +60,7 @@ rule plot_data:
         report=rules.prepare_data.output.report,
         code=code("plot-data"),
     output:
-        report(
+        figure=report(
             f"{RESULTS}/figures/data/contact_sheet.png",
             caption="../report/data_contact_sheet.rst",
             category="1 Data and training",
@@ -76,6 +76,6 @@ rule plot_data:
         mem_mb=2000,
     params:
         settings=settings("figures", "seed"),
+        files=files,
     shell:
-        "python -m stylepath plot-data --settings {params.settings:q} --images {input.images}"
-        " --metadata {input.metadata} --report {input.report} --out {output} > {log} 2>&1"
+        stylepath("plot-data")

@@ -12,11 +12,11 @@ rule explorer:
         pairs=chains(rules.select_pairs.output.pairs),
         walk_images=chains(rules.interpolate.output.images),
         walk_indexes=chains(rules.interpolate.output.index),
-        style_losses=chains(rules.style_loss.output.table),
+        style_losses=chains(rules.style_loss.output.style_loss),
         walks=chains(rules.patterns.output.walks),
         code=code("explorer"),
     output:
-        report(
+        html=report(
             f"{RESULTS}/report/explorer.html",
             caption="../report/explorer.rst",
             category="0 Summary",
@@ -33,10 +33,6 @@ rule explorer:
         runtime=30,
     params:
         settings=settings("explorer"),
-        calibration=calibration_arguments,
+        files=files,
     shell:
-        "python -m stylepath explorer --settings {params.settings:q} --images {input.images}"
-        " --metadata {input.metadata} --projections {input.projections} --diagnostics {input.diagnostics}"
-        " --pairs {input.pairs} --walk-images {input.walk_images} --walk-indexes {input.walk_indexes}"
-        " --style-losses {input.style_losses} --walks {input.walks} {params.calibration} --out {output}"
-        " > {log} 2>&1"
+        stylepath("explorer")

@@ -5,7 +5,7 @@ headline numbers."""
 
 rule controls:
     input:
-        analysis=rules.summarise_analysis.output.parquet,
+        analysis=rules.summarise_analysis.output.summary,
         metadata=rules.prepare_data.output.metadata,
         code=code("controls"),
     output:
@@ -20,15 +20,15 @@ rule controls:
         mem_mb=2000,
     params:
         settings=settings("findings", "seed", analysis=control_analysis_settings()),
+        files=files,
     shell:
-        "python -m stylepath controls --settings {params.settings:q} --analysis {input.analysis}"
-        " --metadata {input.metadata} --controls {output.controls} > {log} 2>&1"
+        stylepath("controls")
 
 
 rule summarise_run:
     input:
-        analysis=rules.summarise_analysis.output.parquet,
-        patterns=rules.summarise_patterns.output.parquet,
+        analysis=rules.summarise_analysis.output.summary,
+        patterns=rules.summarise_patterns.output.summary,
         walks=chains(rules.patterns.output.walks),
         data=rules.prepare_data.output.report,
         style_loss_info=chains(rules.style_loss.output.info)[0],
@@ -61,13 +61,9 @@ rule summarise_run:
             horseshoe_orientations=config["patterns"]["horseshoe_orientations"],
             layers=config["style_loss"]["layers"],
         ),
+        files=files,
     shell:
-        "python -m stylepath summarise-run --settings {params.settings:q}"
-        " --analysis {input.analysis} --patterns {input.patterns} --walks {input.walks} --data {input.data}"
-        " --style-loss-info {input.style_loss_info} --controls {input.controls} --findings {output.findings}"
-        " --by-layer {output.by_layer} --agreement {output.agreement}"
-        " --replicates {output.replicates} --headline {output.headline} --html {output.html}"
-        " > {log} 2>&1"
+        stylepath("summarise-run")
 
 
 rule plot_replicates:
@@ -75,7 +71,7 @@ rule plot_replicates:
         replicates=rules.summarise_run.output.replicates,
         code=code("plot-replicates"),
     output:
-        report(
+        figure=report(
             f"{RESULTS}/figures/replicates.png",
             caption="../report/replicates.rst",
             category="0 Summary",
@@ -91,6 +87,6 @@ rule plot_replicates:
         mem_mb=1000,
     params:
         settings=settings("figures"),
+        files=files,
     shell:
-        "python -m stylepath plot-replicates --settings {params.settings:q}"
-        " --replicates {input.replicates} --out {output} > {log} 2>&1"
+        stylepath("plot-replicates")

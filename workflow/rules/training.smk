@@ -22,12 +22,10 @@ rule train:
         runtime=240,
     params:
         settings=model_settings,
+        files=files,
         checkpoint=f"{RESULTS}/models/{CHAIN}/checkpoint.pt",
     shell:
-        "python -m stylepath train --settings {params.settings:q} --images {input.images}"
-        " --metadata {input.metadata} --checkpoint {params.checkpoint}"
-        " --model-out {output.model} --history {output.history} --threads {threads}"
-        " > {log} 2>&1"
+        stylepath("train", " --checkpoint {params.checkpoint}")
 
 
 rule encode:
@@ -50,10 +48,9 @@ rule encode:
         runtime=60,
     params:
         settings=settings("encoding"),
+        files=files,
     shell:
-        "python -m stylepath encode --settings {params.settings:q} --model {input.model}"
-        " --images {input.images} --metadata {input.metadata} --out {output.latents}"
-        " --threads {threads} > {log} 2>&1"
+        stylepath("encode")
 
 
 rule plot_training:
@@ -61,7 +58,7 @@ rule plot_training:
         histories=chains(rules.train.output.history),
         code=code("plot-training"),
     output:
-        report(
+        figures=report(
             directory(f"{RESULTS}/figures/training"),
             patterns=["{model}.png"],
             caption="../report/training_curves.rst",
@@ -78,9 +75,9 @@ rule plot_training:
         mem_mb=2000,
     params:
         settings=settings("figures"),
+        files=files,
     shell:
-        "python -m stylepath plot-training --settings {params.settings:q}"
-        " --histories {input.histories} --out {output} > {log} 2>&1"
+        stylepath("plot-training")
 
 
 rule plot_reconstructions:
@@ -90,7 +87,7 @@ rule plot_reconstructions:
         metadata=rules.prepare_data.output.metadata,
         code=code("plot-reconstructions"),
     output:
-        report(
+        figures=report(
             directory(f"{RESULTS}/figures/reconstructions"),
             patterns=["{model}.png"],
             caption="../report/reconstructions.rst",
@@ -107,6 +104,6 @@ rule plot_reconstructions:
         mem_mb=2000,
     params:
         settings=settings("figures", "seed"),
+        files=files,
     shell:
-        "python -m stylepath plot-reconstructions --settings {params.settings:q} --models {input.models}"
-        " --images {input.images} --metadata {input.metadata} --out {output} > {log} 2>&1"
+        stylepath("plot-reconstructions")

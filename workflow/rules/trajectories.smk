@@ -19,9 +19,9 @@ rule select_pairs:
         runtime=30,
     params:
         settings=settings("pairs", "seed"),
+        files=files,
     shell:
-        "python -m stylepath select-pairs --settings {params.settings:q} --latents {input.latents}"
-        " --out {output.pairs} > {log} 2>&1"
+        stylepath("select-pairs")
 
 
 rule interpolate:
@@ -45,10 +45,9 @@ rule interpolate:
         runtime=60,
     params:
         settings=settings("interpolation"),
+        files=files,
     shell:
-        "python -m stylepath interpolate --settings {params.settings:q} --model {input.model}"
-        " --latents {input.latents} --pairs {input.pairs} --images-out {output.images}"
-        " --index-out {output.index} --threads {threads} > {log} 2>&1"
+        stylepath("interpolate")
 
 
 rule style_loss:
@@ -59,7 +58,7 @@ rule style_loss:
         data_images=texture_reference_images,
         code=code("style-loss"),
     output:
-        table=f"{RESULTS}/style_loss/{CHAIN}.parquet",
+        style_loss=f"{RESULTS}/style_loss/{CHAIN}.parquet",
         info=f"{RESULTS}/style_loss/{CHAIN}.json",
     log:
         logs(f"style_loss/{CHAIN}.log"),
@@ -74,18 +73,17 @@ rule style_loss:
         runtime=120,
     params:
         settings=settings("style_loss", "seed"),
-        data_images=lambda wildcards, input: (
-            f"--data-images {input.data_images}" if input.data_images else ""
-        ),
+        files=files,
     shell:
-        "python -m stylepath style-loss --settings {params.settings:q} --model-name {wildcards.model}"
-        " --replicate {wildcards.replicate} --images {input.images} --index {input.index} {params.data_images}"
-        " --out {output.table} --info {output.info} --threads {threads} > {log} 2>&1"
+        stylepath(
+            "style-loss",
+            " --model-name {wildcards.model} --replicate {wildcards.replicate}",
+        )
 
 
 rule patterns:
     input:
-        style_loss=rules.style_loss.output.table,
+        style_loss=rules.style_loss.output.style_loss,
         images=rules.interpolate.output.images,
         index=rules.interpolate.output.index,
         code=code("patterns"),
@@ -103,10 +101,9 @@ rule patterns:
         runtime=30,
     params:
         settings=settings("patterns", "style_loss"),
+        files=files,
     shell:
-        "python -m stylepath patterns --settings {params.settings:q} --style-loss {input.style_loss}"
-        " --images {input.images} --index {input.index} --walks-out {output.walks}"
-        " --curves-out {output.curves} > {log} 2>&1"
+        stylepath("patterns")
 
 
 rule summarise_patterns:
@@ -114,14 +111,14 @@ rule summarise_patterns:
         walks=chains(rules.patterns.output.walks),
         code=code("summarise-patterns"),
     output:
-        parquet=f"{RESULTS}/patterns/summary.parquet",
-        csv=report(
+        summary=f"{RESULTS}/patterns/summary.parquet",
+        summary_csv=report(
             f"{RESULTS}/patterns/summary.csv",
             caption="../report/patterns_summary_table.rst",
             category="3 Trajectories",
             labels={"model": "all", "figure": "pattern summary table"},
         ),
-        layers_parquet=f"{RESULTS}/patterns/layers.parquet",
+        layers=f"{RESULTS}/patterns/layers.parquet",
         layers_csv=report(
             f"{RESULTS}/patterns/layers.csv",
             caption="../report/patterns_layers.rst",
@@ -138,24 +135,23 @@ rule summarise_patterns:
         mem_mb=2000,
     params:
         settings=settings(),
+        files=files,
     shell:
-        "python -m stylepath summarise-patterns --settings {params.settings:q} --walks {input.walks}"
-        " --out {output.parquet} --csv {output.csv} --layers-out {output.layers_parquet}"
-        " --layers-csv {output.layers_csv} > {log} 2>&1"
+        stylepath("summarise-patterns")
 
 
 rule plot_trajectories:
     input:
-        style_losses=chains(rules.style_loss.output.table),
+        style_losses=chains(rules.style_loss.output.style_loss),
         infos=chains(rules.style_loss.output.info),
         walks=chains(rules.patterns.output.walks),
         curves=chains(rules.patterns.output.curves),
         images=chains(rules.interpolate.output.images),
         indexes=chains(rules.interpolate.output.index),
-        summary=rules.summarise_patterns.output.parquet,
+        summary=rules.summarise_patterns.output.summary,
         code=code("plot-trajectories"),
     output:
-        curves=report(
+        curve_figures=report(
             directory(f"{RESULTS}/figures/trajectories/curves"),
             patterns=["{model}_seed{replicate}_{instrument}.png"],
             caption="../report/trajectories_curves.rst",
@@ -175,7 +171,7 @@ rule plot_trajectories:
                 "figure": "walk strips, seed {replicate}, {instrument}",
             },
         ),
-        summary=report(
+        summary_figures=report(
             directory(f"{RESULTS}/figures/trajectories/summary"),
             patterns=["{instrument}.png"],
             caption="../report/patterns_summary.rst",
@@ -192,9 +188,6 @@ rule plot_trajectories:
         mem_mb=4000,
     params:
         settings=settings("figures"),
+        files=files,
     shell:
-        "python -m stylepath plot-trajectories --settings {params.settings:q}"
-        " --style-losses {input.style_losses} --infos {input.infos} --walks {input.walks}"
-        " --curves {input.curves} --images {input.images} --indexes {input.indexes}"
-        " --summary {input.summary} --curves-out {output.curves} --strips-out {output.strips}"
-        " --summary-out {output.summary} > {log} 2>&1"
+        stylepath("plot-trajectories")

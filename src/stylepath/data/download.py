@@ -21,8 +21,7 @@ from stylepath.io import StylepathError, write_json
 log = logging.getLogger(__name__)
 
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--manifest", required=True, help="manifest JSON to write; files go into its folder")
+OUTPUTS = ("manifest",)
 
 
 def main(args) -> None:

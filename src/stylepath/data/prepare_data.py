@@ -1,10 +1,10 @@
 """`stylepath prepare-data`: every image of the configured styles, cropped, resized and split.
 
-    stylepath prepare-data --settings JSON --manifest PATH_OR_EMPTY \
+    stylepath prepare-data --settings JSON [--manifest manifest.json] \
         --images images.npy --metadata metadata.parquet --report report.json
 
 settings = {"dataset": <the dataset block>, "seed": int}. `--manifest` is the download
-manifest for artbench and wikiart, '' for synthetic and folder.
+manifest for artbench and wikiart, left out (or '') for synthetic and folder.
 
 Steps: list the candidate images of each style (sorted by image_id); with max_per_style,
 visit them in a seeded random order and keep the first max_per_style that decode; else
@@ -212,11 +212,8 @@ def make_report(dataset, seed, manifest_path, metadata, by_style, skipped, unuse
     }
 
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--manifest", default="", help="download manifest ('' for synthetic and folder)")
-    parser.add_argument("--images", required=True, help="output .npy, uint8 N x H x W x 3")
-    parser.add_argument("--metadata", required=True, help="output .parquet: image_id, style, split, source")
-    parser.add_argument("--report", required=True, help="output .json: counts, skipped files")
+OPTIONAL_INPUTS = ("manifest",)
+OUTPUTS = ("images", "metadata", "report")
 
 
 def main(args) -> None:

@@ -10,19 +10,8 @@ from stylepath.figures.model_comparison import plot_pca_grid, plot_score_heatmap
 from stylepath.figures.objective_checks import diagnostics_figure
 from stylepath.io import StylepathError, read_json, save_figure
 
-
-def add_arguments(parser):
-    parser.add_argument("--shapes", nargs="+", required=True, help="analysis/<chain>/shape.json of every run")
-    parser.add_argument("--projections", nargs="+", required=True, help="pca_projections.parquet, same order")
-    parser.add_argument("--scores", nargs="+", required=True, help="clustering_scores.parquet, same order")
-    parser.add_argument("--labels", nargs="+", required=True, help="cluster_labels.parquet, same order")
-    parser.add_argument("--diagnostics", nargs="+", required=True, help="diagnostics.json, same order")
-    parser.add_argument("--chains-out", required=True, help="out: folder for <model>_seed<replicate>.png")
-    parser.add_argument("--spectra", required=True, help="out: PNG of the spectra")
-    parser.add_argument("--sphericity", required=True, help="out: PNG of the sphericity measures")
-    parser.add_argument("--heatmap", required=True, help="out: PNG of the score heatmaps")
-    parser.add_argument("--pca-grid", required=True, help="out: PNG of the PCA scatter per model")
-    parser.add_argument("--diagnostics-out", required=True, help="out: PNG of the diagnostics")
+LIST_INPUTS = ("shapes", "projections", "scores", "labels", "diagnostics")
+OUTPUTS = ("chains", "spectra", "sphericity", "heatmap", "pca_grid", "diagnostics_figure")
 
 
 def main(args):
@@ -33,7 +22,7 @@ def main(args):
     shapes = [read_json(path) for path in args.shapes]
     projections = [pd.read_parquet(path) for path in args.projections]
     scores = [pd.read_parquet(path) for path in args.scores]
-    out = Path(args.chains_out)
+    out = Path(args.chains)
     out.mkdir(parents=True, exist_ok=True)
     for shape, projection, score, labels in zip(shapes, projections, scores, args.labels):
         fig = plot_model(shape, projection, score, pd.read_parquet(labels), palette)
@@ -43,4 +32,4 @@ def main(args):
     save_figure(plot_sphericity(shapes, palette), args.sphericity, dpi)
     save_figure(plot_score_heatmaps(all_scores), args.heatmap, dpi)
     save_figure(plot_pca_grid(shapes, projections, palette), args.pca_grid, dpi)
-    save_figure(diagnostics_figure([read_json(path) for path in args.diagnostics]), args.diagnostics_out, dpi)
+    save_figure(diagnostics_figure([read_json(path) for path in args.diagnostics]), args.diagnostics_figure, dpi)

@@ -10,13 +10,8 @@ from stylepath.figures.common import setup
 from stylepath.io import StylepathError, save_figure
 from stylepath.walk_shape import DISSOLVE_MEASURE
 
-
-def add_arguments(parser) -> None:
-    parser.add_argument("--images", required=True, help="calibration walk images (.npy)")
-    parser.add_argument("--index", required=True, help="index of the walk images (Parquet)")
-    parser.add_argument("--style-loss", required=True, help="style loss of the walks (Parquet)")
-    parser.add_argument("--walks", required=True, help="pattern per walk (Parquet)")
-    parser.add_argument("--out", required=True, help="figure (PNG)")
+INPUTS = ("images", "index", "style_loss", "walks")
+OUTPUTS = ("figure",)
 
 
 def examples_figure(images, index: pd.DataFrame, losses: pd.DataFrame, walks: pd.DataFrame):
@@ -72,4 +67,4 @@ def main(args) -> None:
         losses = losses[losses["instrument"] == losses["instrument"].iloc[0]]
     images, index = np.load(args.images, mmap_mode="r"), pd.read_parquet(args.index)
     fig = examples_figure(images, index, losses, walks)
-    save_figure(fig, args.out, args.settings["figures"]["dpi"])
+    save_figure(fig, args.figure, args.settings["figures"]["dpi"])

@@ -3,7 +3,7 @@ style, `per_style` images each drawn with the run's seed; the title can quote ho
 colour statistics and texture statistics predict the style (`stylepath.data.separability`).
 
     stylepath plot-data --settings JSON --images images.npy --metadata metadata.parquet \
-        --report report.json --out data.png
+        --report report.json --figure data.png
 
 settings = {"figures": {"dpi", "palette", ...}, "seed": int}. The accuracies are read from
 the report's "separability" block ({"colour": float, "texture": float}, written by prepare-data).
@@ -63,11 +63,8 @@ def contact_sheet(images, metadata, per_style: int, seed: int, palette: str, acc
     return fig
 
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--images", required=True, help="images.npy (uint8 N x H x W x 3)")
-    parser.add_argument("--metadata", required=True, help="metadata.parquet (image_id, style, split)")
-    parser.add_argument("--report", required=True, help="report.json of prepare-data (its separability block, if any)")
-    parser.add_argument("--out", required=True, help="figure (.png)")
+INPUTS = ("images", "metadata", "report")
+OUTPUTS = ("figure",)
 
 
 def main(args) -> None:
@@ -76,4 +73,4 @@ def main(args) -> None:
     accuracies = read_json(args.report)["separability"]
     per_style = figures["contact_sheet_per_style"]
     fig = contact_sheet(images, metadata, per_style, args.settings["seed"], figures["palette"], accuracies)
-    save_figure(fig, args.out, dpi=figures["dpi"])
+    save_figure(fig, args.figure, dpi=figures["dpi"])

@@ -14,12 +14,9 @@ from stylepath.io import StylepathError, save_figure
 from stylepath.models import load_model
 from stylepath.models.backbone import to_model_input
 
-
-def add_arguments(parser) -> None:
-    parser.add_argument("--models", nargs="+", required=True, help="model.pt of every training run")
-    parser.add_argument("--images", required=True, help="images.npy (uint8 N x H x W x 3)")
-    parser.add_argument("--metadata", required=True, help="metadata.parquet (image_id, style, split)")
-    parser.add_argument("--out", required=True, help="out: folder for <model>.png")
+INPUTS = ("images", "metadata")
+LIST_INPUTS = ("models",)
+OUTPUTS = ("figures",)
 
 
 @torch.inference_mode()
@@ -72,7 +69,7 @@ def main(args) -> None:
             raise StylepathError(f"{path} was trained on {model.image_size} px images, not {images.shape[1]} px")
         recons = {style: reconstruct(model, originals[style]) for style in chosen}
         by_model.setdefault(model.name, {})[model.settings["seed"]] = recons
-    out = Path(args.out)
+    out = Path(args.figures)
     out.mkdir(parents=True, exist_ok=True)
     for name, reconstructions in by_model.items():
         fig = reconstruction_figure(originals, dict(sorted(reconstructions.items())), name, figures["palette"])

@@ -22,9 +22,8 @@ PANELS = {
 }
 
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--replicates", required=True, help="report/replicates.csv of summarise-run")
-    parser.add_argument("--out", required=True, help="figure (.png)")
+INPUTS = ("replicates",)
+OUTPUTS = ("figure",)
 
 
 def replicates_figure(table: pd.DataFrame, palette: str):
@@ -63,4 +62,4 @@ def main(args) -> None:
     if table.empty:
         raise StylepathError(f"{args.replicates} is empty; re-run `stylepath summarise-run`")
     figures = args.settings["figures"]
-    save_figure(replicates_figure(table, figures["palette"]), args.out, figures["dpi"])
+    save_figure(replicates_figure(table, figures["palette"]), args.figure, figures["dpi"])

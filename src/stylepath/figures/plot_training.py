@@ -34,9 +34,8 @@ PANELS = [
 ]
 
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--histories", nargs="+", required=True, help="history.csv of every training run")
-    parser.add_argument("--out", required=True, help="out: folder for <model>.png")
+LIST_INPUTS = ("histories",)
+OUTPUTS = ("figures",)
 
 
 def training_figure(histories: pd.DataFrame, model: str, palette: str):
@@ -68,7 +67,7 @@ def main(args) -> None:
     histories = pd.concat([pd.read_csv(path) for path in args.histories], ignore_index=True)
     if histories.empty or not {"epoch", "model", "replicate"} <= set(histories.columns):
         raise StylepathError(f"{args.histories[0]} and the others hold no epochs; re-run `stylepath train`")
-    figures, out = args.settings["figures"], Path(args.out)
+    figures, out = args.settings["figures"], Path(args.figures)
     out.mkdir(parents=True, exist_ok=True)
     for model, of_model in histories.groupby("model", sort=False):
         save_figure(training_figure(of_model, model, figures["palette"]), out / f"{model}.png", figures["dpi"])

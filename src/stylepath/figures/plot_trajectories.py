@@ -17,20 +17,9 @@ from stylepath.figures.pattern_shares import summary_figure
 from stylepath.figures.walks import curves_figure, strips_figure
 from stylepath.io import StylepathError, save_figure
 
-
-def add_arguments(parser) -> None:
-    parser.add_argument("--style-losses", nargs="+", required=True, help="style_loss/<chain>.parquet of every run")
-    parser.add_argument("--infos", nargs="+", required=True, help="style_loss/<chain>.json, same order")
-    parser.add_argument("--walks", nargs="+", required=True, help="patterns/<chain>/walks.parquet, same order")
-    parser.add_argument("--curves", nargs="+", required=True, help="patterns/<chain>/curves.parquet, same order")
-    parser.add_argument("--images", nargs="+", required=True, help="trajectories/<chain>/images.npy, same order")
-    parser.add_argument("--indexes", nargs="+", required=True, help="trajectories/<chain>/index.parquet, same order")
-    parser.add_argument("--summary", required=True, help="patterns/summary.parquet")
-    parser.add_argument("--curves-out", required=True, help="out: folder for <model>_seed<replicate>_<instrument>.png")
-    parser.add_argument("--strips-out", required=True, help="out: folder for <model>_seed<replicate>_<instrument>.png")
-    parser.add_argument(
-        "--summary-out", required=True, help="out: folder for <instrument>.png, the patterns across models"
-    )
+INPUTS = ("summary",)
+LIST_INPUTS = ("style_losses", "infos", "walks", "curves", "images", "indexes")
+OUTPUTS = ("curve_figures", "strips", "summary_figures")
 
 
 def main(args) -> None:
@@ -39,7 +28,7 @@ def main(args) -> None:
     runs = list(zip(args.style_losses, args.infos, args.walks, args.curves, args.images, args.indexes))
     if len(runs) != len(args.style_losses) or len({len(a) for a in (args.infos, args.walks, args.images)}) != 1:
         raise StylepathError("give one file of each kind per training run, in the same order")
-    curves_out, strips_out = Path(args.curves_out), Path(args.strips_out)
+    curves_out, strips_out = Path(args.curve_figures), Path(args.strips)
     curves_out.mkdir(parents=True, exist_ok=True)
     strips_out.mkdir(parents=True, exist_ok=True)
     all_walks, all_curves = [], []
@@ -59,7 +48,7 @@ def main(args) -> None:
         all_walks.append(walks)
         all_curves.append(curves)
     summary, all_walks, all_curves = pd.read_parquet(args.summary), pd.concat(all_walks), pd.concat(all_curves)
-    summary_out = Path(args.summary_out)
+    summary_out = Path(args.summary_figures)
     summary_out.mkdir(parents=True, exist_ok=True)
     for instrument, of_summary in summary.groupby("instrument", sort=False):
         walks, curves = (table[table["instrument"] == instrument] for table in (all_walks, all_curves))
