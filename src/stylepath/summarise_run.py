@@ -27,7 +27,14 @@ import numpy as np
 import pandas as pd
 
 from stylepath.config import model_label
-from stylepath.findings import across_replicates, agreement_table, findings_table, layer_table, shape_reading
+from stylepath.findings import (
+    across_replicates,
+    agreement_table,
+    findings_table,
+    layer_table,
+    readings,
+    shape_reading,
+)
 from stylepath.io import StylepathError, atomic_path, read_json, write_csv
 
 # column of the headline table -> (source table, its column)
@@ -205,7 +212,7 @@ RULE = (
 )
 
 
-def instrument_agreement(findings: pd.DataFrame, walks: pd.DataFrame) -> pd.DataFrame:
+def instrument_agreement(findings: pd.DataFrame, walks: pd.DataFrame, orientations: list) -> pd.DataFrame:
     """Per trajectory claim and reading, each instrument's verdict and whether they agree
     (findings.agreement_table), with two per-walk statistics over the non-static walks of every
     model and replicate: the median rank correlation of a walk's curve under the other instrument
@@ -220,15 +227,9 @@ def instrument_agreement(findings: pd.DataFrame, walks: pd.DataFrame) -> pd.Data
     )
     other = other.reindex(first.index)
     table["median_curve_rho"] = float(np.nanmedian(other["curve_rho"])) if other["curve_rho"].notna().any() else np.nan
-    columns = {label: column for column, label in readings_of(findings).items()}
+    columns = {label: column for column, label in readings(orientations).items()}
     table["same_pattern_share"] = [float((first[columns[r]] == other[columns[r]]).mean()) for r in table["reading"]]
     return table
-
-
-def readings_of(findings: pd.DataFrame) -> dict:
-    """{walks column: reading label} of the readings in the findings table."""
-    labels = findings.loc[findings["reading"] != "", "reading"].unique()
-    return {("pattern_hump" if label.startswith("hump") else "pattern_valley"): label for label in labels}
 
 
 def agreement_html(agreement: pd.DataFrame) -> str:
@@ -296,7 +297,7 @@ def main(args):
     )
     findings = findings_table(analysis, walks, thresholds, args.settings["horseshoe_orientations"], instruments)
     by_layer = layer_table(analysis, walks[walks["instrument"] == "gatys"], thresholds, args.settings["layers"])
-    agreement = instrument_agreement(findings, walks)
+    agreement = instrument_agreement(findings, walks, args.settings["horseshoe_orientations"])
     replicates = replicate_table(headline, patterns, thresholds["confidence"])
     origin = provenance(read_json(args.data), read_json(args.style_loss_info), analysis["replicate"].nunique())
     findings.insert(len(findings.columns), "data", origin["data"])
