@@ -35,6 +35,8 @@ from tqdm import tqdm
 from stylepath.io import StylepathError
 from stylepath.transitions import transitions, walk_order
 
+# torchvision vgg19 `features` ("E" configuration): output channels of each 3 x 3 conv, M = 2 x 2 max pool.
+VGG19_CHANNELS = (64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M")
 # torchvision vgg19 `features` index of each conv; its ReLU is the next module.
 VGG19_CONV = {
     "conv1_1": 0, "conv1_2": 2,
@@ -103,12 +105,28 @@ def file_state_dict(path) -> dict:
     return state
 
 
+def vgg19_body():
+    """torchvision's vgg19 `features` (the same modules, indices and state-dict keys) with its
+    tensors allocated but not initialised: the caller loads or draws them. Built here, not
+    imported, because importing torchvision costs every style-loss job 1.5 s."""
+    import torch
+    from torch import nn
+
+    layers, in_channels = [], 3
+    for out_channels in VGG19_CHANNELS:
+        if out_channels == "M":
+            layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+        else:
+            layers += [nn.Conv2d(in_channels, out_channels, 3, padding=1, device="meta"), nn.ReLU(inplace=True)]
+            in_channels = out_channels
+    return nn.Sequential(*layers).to_empty(device=torch.device("cpu"))
+
+
 def vgg19_features(weights: str, seed: int):
     """VGG19 `features` (torchvision layout, eval mode) and the weights_id that names them."""
     import torch
-    from torchvision.models.vgg import cfgs, make_layers
 
-    features = make_layers(cfgs["E"])
+    features = vgg19_body()
     if weights == "random":
         generator = torch.Generator().manual_seed(seed)
         for module in features.modules():

@@ -20,7 +20,7 @@ import pandas as pd
 
 from stylepath.instruments import component_weights
 from stylepath.io import StylepathError, write_parquet
-from stylepath.statistics import t_band
+from stylepath.statistics import t_bands
 from stylepath.transitions import components
 from stylepath.walk_shape import PATTERNS, walk_patterns
 
@@ -31,34 +31,27 @@ OUTPUTS = ("walks", "curves")
 def mean_curves(losses: pd.DataFrame, confidence: float) -> pd.DataFrame:
     """Mean curve (with t band) per quantity (total and each layer), criterion (all and
     each) and scale (raw; relative = each walk's curve divided by its own mean)."""
-    quantities = ["total"] + components(losses)
-    losses = losses.assign(t_mid=(losses["t_from"] + losses["t_to"]) / 2)
-    groups = [("all", losses)] + list(losses.groupby("criterion", sort=False))
-    rows = []
-    for quantity in quantities:
+    t_mid = (losses["t_from"] + losses["t_to"]) / 2
+    long = []
+    for quantity in ["total"] + components(losses):
         walk_mean = losses.groupby("pair_id")[quantity].transform("mean")
         scaled = {"raw": losses[quantity], "relative": losses[quantity] / walk_mean.where(walk_mean > 0)}
-        for criterion, group in groups:
-            for scale, value in scaled.items():
-                for step, at_step in group.groupby("step"):
-                    sample = value.loc[at_step.index].dropna().to_numpy()
-                    if len(sample) == 0:
-                        continue
-                    mean, low, high = t_band(sample, confidence)
-                    rows.append(
-                        {
-                            "quantity": quantity,
-                            "criterion": criterion,
-                            "scale": scale,
-                            "step": step,
-                            "t_mid": at_step["t_mid"].iloc[0],
-                            "mean": mean,
-                            "ci_low": low,
-                            "ci_high": high,
-                            "n": len(sample),
-                        }
-                    )
-    return pd.DataFrame(rows)
+        for scale, value in scaled.items():
+            frame = pd.DataFrame({"quantity": quantity, "scale": scale, "step": losses["step"], "t_mid": t_mid, "value": value})
+            long += [frame.assign(criterion="all"), frame.assign(criterion=losses["criterion"])]
+    long = pd.concat(long, ignore_index=True)
+    keys = ["quantity", "criterion", "scale", "step"]
+    bands = t_bands(long.groupby(keys, sort=False)["value"], confidence)
+    bands["t_mid"] = long.groupby(keys, sort=False)["t_mid"].first()
+    curves = bands.reset_index()
+    # the order of the rows: quantity, criterion (all first, then as they come), scale, step
+    order = {key: pd.unique(long[key]) for key in ("quantity", "criterion", "scale")}
+    for key, values in order.items():
+        curves[key] = pd.Categorical(curves[key], categories=values)
+    curves = curves.sort_values(keys, kind="stable").reset_index(drop=True)
+    for key in order:
+        curves[key] = curves[key].astype(str)
+    return curves[["quantity", "criterion", "scale", "step", "t_mid", "mean", "ci_low", "ci_high", "n"]]
 
 
 def curve_agreement(losses: pd.DataFrame) -> pd.Series:

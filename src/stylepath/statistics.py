@@ -7,6 +7,7 @@ across groups; holm: Holm's step-down adjustment of p-values. numpy and scipy on
 """
 
 import numpy as np
+import pandas as pd
 
 
 def t_band(values: np.ndarray, confidence: float) -> tuple[float, float, float]:
@@ -18,6 +19,23 @@ def t_band(values: np.ndarray, confidence: float) -> tuple[float, float, float]:
         return mean, np.nan, np.nan
     half = stats.t.ppf(0.5 + confidence / 2, len(values) - 1) * stats.sem(values)
     return mean, mean - half, mean + half
+
+
+def t_bands(grouped, confidence: float) -> pd.DataFrame:
+    """t_band of every group of a SeriesGroupBy at once (NaN values dropped): a frame with the
+    groups' keys as its index and mean, ci_low, ci_high, n; groups with no values left out."""
+    from scipy import stats
+
+    found = grouped.agg(["mean", "std", "count"])
+    found = found[found["count"] > 0]
+    n = found["count"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = stats.t.ppf(0.5 + confidence / 2, n - 1) * found["std"].to_numpy() / np.sqrt(n)
+    half = np.where(n >= 2, half, np.nan)
+    return pd.DataFrame(
+        {"mean": found["mean"], "ci_low": found["mean"] - half, "ci_high": found["mean"] + half, "n": n},
+        index=found.index,
+    )
 
 
 def t_interval(values, confidence: float) -> dict:

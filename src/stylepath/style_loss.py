@@ -29,8 +29,9 @@ def add_arguments(parser) -> None:
 
 
 def main(args) -> None:
+    from importlib.metadata import version
+
     import torch
-    import torchvision
 
     from stylepath.runtime import seed_everything, select_device, set_threads
 
@@ -56,7 +57,7 @@ def main(args) -> None:
             "n_transitions": int(len(table)),
             "device": str(device),
             "torch": torch.__version__,
-            "torchvision": torchvision.__version__,
+            "torchvision": version("torchvision"),
         }
     )
     print(f"{len(table)} rows, on {device}")
