@@ -2,7 +2,7 @@
 #
 # data -> for each model and replicate (training seed), one chain of jobs:
 #         train -> encode -> analyse (PCA, covariance shape, clustering, did it reach its objective?)
-#                         -> select pairs -> interpolate -> style loss -> patterns
+#                         -> select pairs -> walks (decoded, style loss measured) -> patterns
 #      -> calibrate: known-answer walks from the data through the same style loss and pattern rule
 #      -> summaries across models and replicates -> summarise_run (findings with verdicts: the
 #         report's front page), one figure job per stage and the explorer (one interactive page)

@@ -37,7 +37,7 @@ def test_no_command_declares_a_file_argument_or_a_shared_one_of_its_own():
         for option in options:
             assert option not in declared, f"{command} and {declared[option]} both declare {option}"
             declared[option] = command
-    assert declared == {"--model-name": "style-loss", "--replicate": "style-loss"}
+    assert declared == {"--model-name": "walks", "--replicate": "walks"}
 
 
 def test_the_check_finds_an_argument_declared_in_a_module(tmp_path, monkeypatch):
@@ -66,7 +66,7 @@ def example_files(module) -> dict[str, list[str]]:
 
 def parse(command, files: dict) -> object:
     argv = [command, "--settings", '{"a": 1}', *[a for flag, paths in files.items() for a in (flag, *paths)]]
-    if command == "style-loss":
+    if command == "walks":
         argv += ["--model-name", "vae", "--replicate", "2"]
     return cli.build_parser(command).parse_args(argv)
 
@@ -114,5 +114,5 @@ def test_every_rule_passes_the_file_arguments_its_command_takes(tmp_path):
     analyse = [argv for argv in commands if argv[0] == "analyse"]
     with_reference = [argv for argv in analyse if "--reference-latents" in argv]
     assert len(with_reference) == 2  # the tvae's two replicates, against the VAE's
-    style_loss = next(argv for argv in commands if argv[0] == "style-loss")
-    assert "--weights" not in style_loss and "--code" not in style_loss
+    walks = next(argv for argv in commands if argv[0] == "walks")
+    assert "--weights" not in walks and "--code" not in walks

@@ -131,7 +131,7 @@ def test_a_paired_image_missing_from_the_latents_is_a_clear_error():
         decode_trajectories(BlendDecoder(), pairs, codes, SETTINGS, "cpu")
 
 
-def test_command_decodes_a_real_model_between_posterior_means(tmp_path):
+def test_walks_command_decodes_a_real_model_between_posterior_means_and_measures_them(tmp_path):
     from test_models import settings
     from test_pairs import write_latents
 
@@ -149,10 +149,15 @@ def test_command_decodes_a_real_model_between_posterior_means(tmp_path):
          "image_id_b": ["img0005", "img0003"]}
     )  # fmt: skip
     pairs.to_parquet(tmp_path / "pairs.parquet")
+    style_loss = {"instruments": ["gatys"], "weights": "random", "layers": ["conv1_1", "conv2_1"],
+                  "layer_weights": None, "pooling": "max", "normalisation": "gatys", "batch_size": 8}  # fmt: skip
+    settings = {"interpolation": SETTINGS, "style_loss": style_loss, "seed": 0}
     cli.main(
-        ["interpolate", "--settings", json.dumps({"interpolation": SETTINGS}), "--model", str(tmp_path / "model.pt"),
+        ["walks", "--settings", json.dumps(settings), "--model", str(tmp_path / "model.pt"),
          "--latents", str(tmp_path / "latents.parquet"), "--pairs", str(tmp_path / "pairs.parquet"),
-         "--images", str(tmp_path / "images.npy"), "--index", str(tmp_path / "index.parquet")]
+         "--images", str(tmp_path / "images.npy"), "--index", str(tmp_path / "index.parquet"),
+         "--style-loss", str(tmp_path / "style_loss.parquet"), "--info", str(tmp_path / "style_loss.json"),
+         "--model-name", "vae", "--replicate", "0"]
     )  # fmt: skip
     images = np.load(tmp_path / "images.npy")
     index = pd.read_parquet(tmp_path / "index.parquet")
@@ -162,4 +167,6 @@ def test_command_decodes_a_real_model_between_posterior_means(tmp_path):
     ends = (ends.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
     np.testing.assert_array_equal(images[0], ends[0])
     np.testing.assert_array_equal(images[SETTINGS["steps"] - 1], ends[1])
+    losses = pd.read_parquet(tmp_path / "style_loss.parquet")  # measured on exactly these images
+    assert len(losses) == 2 * (SETTINGS["steps"] - 1) and (losses["total"] > 0).all()
     assert not list(tmp_path.glob(".*.tmp"))  # no half-written output left

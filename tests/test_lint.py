@@ -57,5 +57,5 @@ def test_every_rule_is_thin_and_complete():
         assert command and command.group(1) in COMMANDS, f"rule {name} must call one stylepath command"
         assert "config[" not in shell and "python" not in shell, name
         assert "        settings=" in body and "        files=files," in body, name
-    for gpu_rule in ("train", "style_loss"):
+    for gpu_rule in ("train", "walks"):
         assert "gpu=GPU" in rules[gpu_rule]

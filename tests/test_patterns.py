@@ -17,6 +17,7 @@ from stylepath.patterns import mean_curves
 from stylepath.statistics import t_band
 from stylepath.summarise_patterns import summarise
 from stylepath.walk_shape import cross_dissolve_index, curve_statistics, label_curve, periodicity_p
+from stylepath.walks import style_distances
 
 RULE = {
     "flat_cv": 0.05,
@@ -203,7 +204,7 @@ def command(name, settings, **options):
 
 
 def test_commands_from_walk_images_to_figures(tmp_path):
-    """style-loss (random VGG19), patterns, summarise-patterns and both figures, end to end on
+    """the walks' style loss (random VGG19), patterns, summarise-patterns and both figures, end to end on
     blend walks (cross-dissolves) and moving-blob walks (transformations) of two 'models'."""
     torch.set_num_threads(1)
     layers = ["conv1_1", "conv2_1", "conv3_1"]
@@ -234,10 +235,10 @@ def test_commands_from_walk_images_to_figures(tmp_path):
         index.to_parquet(tmp_path / f"{model}_index.parquet")
         walk = {"images": tmp_path / f"{model}.npy", "index": tmp_path / f"{model}_index.parquet"}
         loss, info = tmp_path / f"{model}_loss.parquet", tmp_path / f"{model}_loss.json"
-        command(
-            "style-loss", settings, model_name=model, replicate=0, **walk, data_images=data_images, style_loss=loss,
-            info=info,
-        )  # fmt: skip
+        data = np.load(data_images)
+        table, measured = style_distances(settings["style_loss"], 0, images, index, data, "cpu", model, 0)
+        table.to_parquet(loss)
+        info.write_text(json.dumps(measured))
         walks, curves = tmp_path / f"{model}.parquet", tmp_path / f"{model}_curves.parquet"
         command("patterns", settings, style_loss=loss, **walk, walks=walks, curves=curves)
         for kind, path in zip(files, (loss, info, walks, curves, *walk.values())):

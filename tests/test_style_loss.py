@@ -1,6 +1,5 @@
 """Gatys style loss: Gram and normalisations by hand, VGG19 layers, one pass per image, weights."""
 
-import json
 import urllib.error
 
 import numpy as np
@@ -8,9 +7,10 @@ import pandas as pd
 import pytest
 import torch
 
-from stylepath import cli, gatys
+from stylepath import gatys
 from stylepath.gatys import GramExtractor, gram, layer_loss, vgg19_features, walk_style_losses
 from stylepath.io import StylepathError
+from stylepath.walks import style_distances
 
 LAYERS = ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"]
 WEIGHTS = [0.2] * 5
@@ -158,21 +158,13 @@ TEXTURE = {"n_scales": None, "n_orientations": 4, "spatial_corr_width": 7, "refe
 
 
 def run_command(tmp_path, walks, weights, name="out", instruments=("gatys",), data_images=None):
+    """The style-loss table and info the walks command writes for these walk images."""
     images, index = walks
-    np.save(tmp_path / "images.npy", images)
-    index.to_parquet(tmp_path / "index.parquet")
-    settings = {
-        "seed": 0,
-        "style_loss": {"instruments": list(instruments), "weights": weights, "layers": LAYERS, "layer_weights": None,
-                       "pooling": "max", "normalisation": "gatys", "batch_size": 4, "portilla_simoncelli": TEXTURE},
-    }  # fmt: skip
-    data = [] if data_images is None else ["--data-images", str(data_images)]
-    cli.main(
-        ["style-loss", "--settings", json.dumps(settings), "--model-name", "vae", "--replicate", "3",
-         "--images", str(tmp_path / "images.npy"), "--index", str(tmp_path / "index.parquet"), *data,
-         "--style-loss", str(tmp_path / f"{name}.parquet"), "--info", str(tmp_path / f"{name}.json")]
-    )  # fmt: skip
-    return pd.read_parquet(tmp_path / f"{name}.parquet"), json.loads((tmp_path / f"{name}.json").read_text())
+    settings = {"instruments": list(instruments), "weights": weights, "layers": LAYERS, "layer_weights": None,
+                "pooling": "max", "normalisation": "gatys", "batch_size": 4,
+                "portilla_simoncelli": TEXTURE}  # fmt: skip
+    data = None if data_images is None else np.load(data_images)
+    return style_distances(settings, 0, images, index, data, "cpu", "vae", 3)
 
 
 def test_command_with_random_weights_writes_the_documented_table(tmp_path, walks, random_vgg):
@@ -261,8 +253,8 @@ def test_command_writes_both_instruments_in_one_long_table(tmp_path, walks, rand
     assert list(texture[["pair_id", "step"]].itertuples(index=False)) == list(
         gatys[["pair_id", "step"]].itertuples(index=False)
     )
-    with pytest.raises(SystemExit, match="needs --data-images"):
+    with pytest.raises(StylepathError, match="needs --data-images"):
         run_command(tmp_path, walks, "random", "none", ("portilla_simoncelli",))
     np.save(data_images, images[:, :16, :16])
-    with pytest.raises(SystemExit, match="re-run the pipeline from prepare_data"):
+    with pytest.raises(StylepathError, match="re-run the pipeline from prepare_data"):
         run_command(tmp_path, walks, "random", "small", ("portilla_simoncelli",), data_images)

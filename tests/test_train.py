@@ -13,6 +13,7 @@ from test_models import settings, write_dataset
 import stylepath.models.vae
 import stylepath.train
 from stylepath import cli
+from stylepath.diagnostics import history_notes
 from stylepath.figures.plot_training import training_figure
 from stylepath.models import load_model
 
@@ -80,6 +81,17 @@ def test_every_model_trains_and_writes_model_and_history(dataset, tmp_path, name
     assert (model.name, model.image_size, model.latent_dim) == (name, 32, 4)
     assert not paths["checkpoint.pt"].exists()  # removed once the model is written
     assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv", "model.pt"]  # no temporary files
+
+
+def test_eval_every_logs_the_statistics_on_its_epochs_and_the_last(dataset, tmp_path):
+    history = pd.read_csv(train(dataset, tmp_path, train_settings("vae", epochs=5, eval_every=2))["history.csv"])
+    logged = history.set_index("epoch")["val_recon_mse"].notna()
+    assert logged.to_dict() == {1: False, 2: True, 3: False, 4: True, 5: True}
+    assert history["prior_sphericity"].notna().tolist() == logged.tolist()
+    assert history["loss"].notna().all()  # the losses every epoch
+    notes = history_notes(history)  # the fall over the last fifth: from epoch 4, the last logged before it
+    expected = 1 - history["val_recon_mse"].iloc[4] / history["val_recon_mse"].iloc[3]
+    assert notes["val_recon_fall_last_fifth"] == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("name", ["vae", "aae"])

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.workflow
 
 MODELS = ["ae", "vae", "beta_vae", "aae", "tvae"]
 REPLICATES = ["0", "1"]
-CHAIN = ["train", "encode", "analyse", "select_pairs", "interpolate", "style_loss", "patterns"]
+CHAIN = ["train", "encode", "analyse", "select_pairs", "walks", "patterns"]
 FIGURES = [
     "plot_data", "plot_training", "plot_reconstructions", "plot_analysis", "plot_trajectories", "plot_replicates"
 ]  # fmt: skip
@@ -111,7 +111,7 @@ def test_nothing_to_do_when_up_to_date(workdir):
 
 def test_interpolation_steps_rerun_trajectories_only(workdir):
     jobs = changed(workdir, lambda c: c["interpolation"].update(steps=6))
-    assert jobs == per_chain("interpolate", "style_loss", "patterns") | single(
+    assert jobs == per_chain("walks", "patterns") | single(
         "summarise_patterns", "plot_trajectories", "summarise_run", "plot_replicates", "explorer",
         "calibrate", "plot_calibration",  # the calibration walks have the run's number of steps
     )  # fmt: skip
@@ -201,8 +201,8 @@ def downstream(workdir):
 
 
 def test_editing_a_stage_module_reruns_that_stage_and_downstream(workdir):
-    jobs = edited(workdir, "src/stylepath/style_loss.py")
-    assert jobs == per_chain("style_loss", "patterns") | single(
+    jobs = edited(workdir, "src/stylepath/walks.py")
+    assert jobs == per_chain("walks", "patterns") | single(
         "summarise_patterns", "plot_trajectories", "summarise_run", "plot_replicates", "explorer"
     )
 

@@ -44,8 +44,10 @@ COMMANDS = {
         "Plot each latent space, the models side by side, diagnostics.",
     ),
     "select-pairs": ("stylepath.select_pairs", "Choose pairs of latent points by several criteria."),
-    "interpolate": ("stylepath.interpolate", "Decode straight-line trajectories between the pairs."),
-    "style-loss": ("stylepath.style_loss", "Style distances (Gatys, Portilla-Simoncelli) of consecutive images."),
+    "walks": (
+        "stylepath.walks",
+        "Decode straight-line walks between the pairs; style distances (Gatys, Portilla-Simoncelli) along them.",
+    ),
     "patterns": ("stylepath.patterns", "Label style-loss curves and measure cross-dissolve."),
     "summarise-patterns": ("stylepath.summarise_patterns", "Tabulate the trajectory patterns of all training runs."),
     "calibrate": ("stylepath.calibrate", "Send known-answer walks through the style loss, pattern rule and CDI."),

@@ -194,12 +194,15 @@ def verdict(checks: list[dict]) -> str:
 
 def history_notes(history) -> dict:
     """From the training history (a DataFrame): the final validation MSE, how much it fell over
-    the last fifth of the epochs (a large fall: more epochs would help) and, for the AAE, the
+    the last fifth of the epochs (from the last epoch that logged it: `eval_every`; a large fall:
+    more epochs would help) and, for the AAE, the
     discriminator accuracy logged in the last epoch (no evidence of a prior match)."""
     last = history.iloc[-1]
-    earlier = history.iloc[max(0, int(len(history) * 0.8) - 1)]
+    fifth_from_end = history["epoch"].iloc[max(0, int(len(history) * 0.8) - 1)]
+    logged = history[history["epoch"] <= fifth_from_end]["val_recon_mse"].dropna()  # eval_every skips some
+    earlier = logged.iloc[-1] if len(logged) else np.nan
     notes = {"epochs": int(last["epoch"]), "final_val_recon_mse": float(last["val_recon_mse"])}
-    notes["val_recon_fall_last_fifth"] = float(1 - last["val_recon_mse"] / earlier["val_recon_mse"])
+    notes["val_recon_fall_last_fifth"] = float(1 - last["val_recon_mse"] / earlier)
     if "disc_accuracy" in history:
         notes["logged_disc_accuracy"] = float(last["disc_accuracy"])
     return notes

@@ -1,4 +1,5 @@
-"""Walk from z_a to z_b for every pair and decode each point of the walk.
+"""Walk from z_a to z_b for every pair and decode each point of the walk (the first half of the
+walks stage, stylepath.walks).
 
 The end points are the posterior means z of the latent table (never samples). Each walk
 has `interpolation.steps` points at t = 0, 1/(steps-1), ..., 1 (end points included):
@@ -7,20 +8,15 @@ has `interpolation.steps` points at t = 0, 1/(steps-1), ..., 1 (end points inclu
     spherical  z_t = sin((1-t) w)/sin(w) z_a + sin(t w)/sin(w) z_b,  w = angle(z_a, z_b)
                (falls back to linear when z_a and z_b are parallel)
 
-Outputs:
-    trajectories/<model>/images.npy      uint8 (P * steps) x H x W x 3, RGB
-    trajectories/<model>/index.parquet   row (into images.npy), pair_id, criterion, step, t
+The decoded walks: uint8 (P * steps) x H x W x 3 images, RGB, one walk after another, and their
+index (row into the images, pair_id, criterion, step, t).
 """
 
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from stylepath.io import StylepathError, save_npy, write_parquet
-from stylepath.latents import read_latents
-
-INPUTS = ("model", "latents", "pairs")
-OUTPUTS = ("images", "index")
+from stylepath.io import StylepathError
 
 
 def walk_positions(steps: int) -> np.ndarray:
@@ -98,23 +94,3 @@ def decode_trajectories(decoder, pairs, codes_by_image, settings, device):
         }
     )
     return images, index
-
-
-def main(args) -> None:
-    from stylepath.models import load_model
-    from stylepath.runtime import select_device, set_threads
-
-    set_threads(args.threads)
-    device = select_device()
-    settings = args.settings["interpolation"]
-    frame, z = read_latents(args.latents)
-    pairs = pd.read_parquet(args.pairs)
-    if pairs.empty:
-        raise StylepathError(f"{args.pairs} holds no pairs; check the pairs settings")
-    model = load_model(args.model, device)
-    model.eval()
-    codes_by_image = dict(zip(frame["image_id"], z))
-    images, index = decode_trajectories(model, pairs, codes_by_image, settings, device)
-    print(f"{len(pairs)} walks x {settings['steps']} points ({settings['method']}) on {device}")
-    save_npy(images, args.images)
-    write_parquet(index, args.index)

@@ -37,7 +37,9 @@ def mean_curves(losses: pd.DataFrame, confidence: float) -> pd.DataFrame:
         walk_mean = losses.groupby("pair_id")[quantity].transform("mean")
         scaled = {"raw": losses[quantity], "relative": losses[quantity] / walk_mean.where(walk_mean > 0)}
         for scale, value in scaled.items():
-            frame = pd.DataFrame({"quantity": quantity, "scale": scale, "step": losses["step"], "t_mid": t_mid, "value": value})
+            frame = pd.DataFrame(
+                {"quantity": quantity, "scale": scale, "step": losses["step"], "t_mid": t_mid, "value": value}
+            )
             long += [frame.assign(criterion="all"), frame.assign(criterion=losses["criterion"])]
     long = pd.concat(long, ignore_index=True)
     keys = ["quantity", "criterion", "scale", "step"]
@@ -78,10 +80,10 @@ def main(args) -> None:
     images = np.load(args.images, mmap_mode="r")
     if len(index) != len(images):
         raise StylepathError(
-            f"{args.index} has {len(index)} rows but {args.images} {len(images)} images; re-run `stylepath interpolate`"
+            f"{args.index} has {len(index)} rows but {args.images} {len(images)} images; re-run `stylepath walks`"
         )
     if losses.empty:
-        raise StylepathError(f"{args.style_loss} is empty; re-run `stylepath style-loss`")
+        raise StylepathError(f"{args.style_loss} is empty; re-run `stylepath walks`")
     all_walks, all_curves = [], []
     for instrument, of_instrument in losses.groupby("instrument", sort=False):  # each on its own
         of_instrument = of_instrument.dropna(axis=1, how="all")  # the other instrument's components

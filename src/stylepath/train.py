@@ -38,7 +38,9 @@ from stylepath.models import build_model, save_model
 from stylepath.models.backbone import to_model_input
 from stylepath.runtime import seed_everything, select_device, set_threads
 
-REQUIRED_SETTINGS = ("model", "seed", "latent_dim", "epochs", "batch_size", "lr", "lr_decay_at", "lr_decay_factor")
+REQUIRED_SETTINGS = (
+    "model", "seed", "latent_dim", "epochs", "batch_size", "lr", "lr_decay_at", "lr_decay_factor", "eval_every",
+)  # fmt: skip
 EPOCH_MMD_SAMPLES = 500  # codes in the MMD^2 logged per epoch (the analysis stage tests more)
 EVAL_BATCH = 256  # images per forward pass when encoding for the epoch's statistics
 
@@ -247,9 +249,10 @@ def main(args) -> None:
         row = {"epoch": epoch, **{term: (total / len(train_x)).item() for term, total in sums.items()}}
         check_finite(row, settings, epoch)
         row["seconds"] = time.perf_counter() - start
-        start = time.perf_counter()
-        row.update(epoch_statistics(model, train_x, val_x, int(settings["seed"])))
-        row["eval_seconds"] = time.perf_counter() - start
+        if epoch % int(settings["eval_every"]) == 0 or epoch == epochs:
+            start = time.perf_counter()
+            row.update(epoch_statistics(model, train_x, val_x, int(settings["seed"])))
+            row["eval_seconds"] = time.perf_counter() - start
         history.append(row)
         save_checkpoint(args.checkpoint, model, optimisers, generator, epoch, history, settings, data_id)
         print(" ".join(f"{key} {value:.5g}" for key, value in row.items()), flush=True)

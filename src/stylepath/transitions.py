@@ -16,7 +16,7 @@ def walk_order(index: pd.DataFrame, n_images: int) -> tuple[pd.DataFrame, np.nda
     index = index.sort_values(["pair_id", "step"]).reset_index(drop=True)
     rows = index["row"].to_numpy()
     if len(rows) and (rows.min() < 0 or rows.max() >= n_images):
-        raise StylepathError("the index points outside images.npy; re-run `stylepath interpolate`")
+        raise StylepathError("the index points outside images.npy; re-run `stylepath walks`")
     pair_id, step = index["pair_id"].to_numpy(), index["step"].to_numpy()
     return index, (pair_id[1:] == pair_id[:-1]) & (step[1:] == step[:-1] + 1)
 

@@ -125,6 +125,13 @@ def model_settings(wildcards):
     return json.dumps(settings, sort_keys=True)
 
 
+def train_priority(wildcards):
+    """The longest trainings start first (most epochs), so that a run does not end waiting on one."""
+    return int(
+        training_settings(config, wildcards.model, int(wildcards.replicate))["epochs"]
+    )
+
+
 def triplet_reference(wildcards):
     """For a model with a triplet term, the VAE's latent table and diagnostics of the same
     replicate: its diagnostics ask whether the triplet term makes a difference against a VAE that

@@ -10,9 +10,9 @@ rule explorer:
         projections=chains(rules.analyse.output.projections),
         diagnostics=chains(rules.analyse.output.diagnostics),
         pairs=chains(rules.select_pairs.output.pairs),
-        walk_images=chains(rules.interpolate.output.images),
-        walk_indexes=chains(rules.interpolate.output.index),
-        style_losses=chains(rules.style_loss.output.style_loss),
+        walk_images=chains(rules.walks.output.images),
+        walk_indexes=chains(rules.walks.output.index),
+        style_losses=chains(rules.walks.output.style_loss),
         walks=chains(rules.patterns.output.walks),
         code=code("explorer"),
     output:

@@ -31,7 +31,7 @@ rule summarise_run:
         patterns=rules.summarise_patterns.output.summary,
         walks=chains(rules.patterns.output.walks),
         data=rules.prepare_data.output.report,
-        style_loss_info=chains(rules.style_loss.output.info)[0],
+        style_loss_info=chains(rules.walks.output.info)[0],
         controls=rules.controls.output.controls,
         code=code("summarise-run"),
     output:

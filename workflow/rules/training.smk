@@ -13,6 +13,7 @@ rule train:
         logs(f"train/{CHAIN}.log"),
     benchmark:
         benchmarks(f"train/{CHAIN}.tsv")
+    priority: train_priority
     conda:
         ENV
     threads: config["training"]["threads"]

@@ -1,4 +1,4 @@
-"""Trajectories: pairs of latent points -> decoded walks -> style loss -> curve patterns,
+"""Trajectories: pairs of latent points -> walks (decoded, their style loss measured) -> curve patterns,
 per model and replicate, then across them."""
 
 
@@ -24,46 +24,23 @@ rule select_pairs:
         stylepath("select-pairs")
 
 
-rule interpolate:
+rule walks:
     input:
         model=rules.train.output.model,
         latents=rules.encode.output.latents,
         pairs=rules.select_pairs.output.pairs,
-        code=code("interpolate"),
+        weights=vgg_weights_file,
+        data_images=texture_reference_images,
+        code=code("walks"),
     output:
         images=f"{RESULTS}/trajectories/{CHAIN}/images.npy",
         index=f"{RESULTS}/trajectories/{CHAIN}/index.parquet",
-    log:
-        logs(f"interpolate/{CHAIN}.log"),
-    benchmark:
-        benchmarks(f"interpolate/{CHAIN}.tsv")
-    conda:
-        ENV
-    threads: 1
-    resources:
-        mem_mb=4000,
-        runtime=60,
-    params:
-        settings=settings("interpolation"),
-        files=files,
-    shell:
-        stylepath("interpolate")
-
-
-rule style_loss:
-    input:
-        images=rules.interpolate.output.images,
-        index=rules.interpolate.output.index,
-        weights=vgg_weights_file,
-        data_images=texture_reference_images,
-        code=code("style-loss"),
-    output:
         style_loss=f"{RESULTS}/style_loss/{CHAIN}.parquet",
         info=f"{RESULTS}/style_loss/{CHAIN}.json",
     log:
-        logs(f"style_loss/{CHAIN}.log"),
+        logs(f"walks/{CHAIN}.log"),
     benchmark:
-        benchmarks(f"style_loss/{CHAIN}.tsv")
+        benchmarks(f"walks/{CHAIN}.tsv")
     conda:
         ENV
     threads: 1
@@ -72,20 +49,20 @@ rule style_loss:
         mem_mb=8000,
         runtime=120,
     params:
-        settings=settings("style_loss", "seed"),
+        settings=settings("interpolation", "style_loss", "seed"),
         files=files,
     shell:
         stylepath(
-            "style-loss",
+            "walks",
             " --model-name {wildcards.model} --replicate {wildcards.replicate}",
         )
 
 
 rule patterns:
     input:
-        style_loss=rules.style_loss.output.style_loss,
-        images=rules.interpolate.output.images,
-        index=rules.interpolate.output.index,
+        style_loss=rules.walks.output.style_loss,
+        images=rules.walks.output.images,
+        index=rules.walks.output.index,
         code=code("patterns"),
     output:
         walks=f"{RESULTS}/patterns/{CHAIN}/walks.parquet",
@@ -142,12 +119,12 @@ rule summarise_patterns:
 
 rule plot_trajectories:
     input:
-        style_losses=chains(rules.style_loss.output.style_loss),
-        infos=chains(rules.style_loss.output.info),
+        style_losses=chains(rules.walks.output.style_loss),
+        infos=chains(rules.walks.output.info),
         walks=chains(rules.patterns.output.walks),
         curves=chains(rules.patterns.output.curves),
-        images=chains(rules.interpolate.output.images),
-        indexes=chains(rules.interpolate.output.index),
+        images=chains(rules.walks.output.images),
+        indexes=chains(rules.walks.output.index),
         summary=rules.summarise_patterns.output.summary,
         code=code("plot-trajectories"),
     output:
@@ -184,6 +161,7 @@ rule plot_trajectories:
         benchmarks("plot_trajectories.tsv")
     conda:
         ENV
+    threads: 2  # figures of the runs in parallel: the last long job of a run
     resources:
         mem_mb=4000,
     params:

@@ -48,7 +48,8 @@ def training_figure(histories: pd.DataFrame, model: str, palette: str):
     for ax, (title, columns, reference) in zip(axes.flat, panels):
         for replicate, history in histories.groupby("replicate"):
             for column, style in zip(columns, ("-", "--")):
-                ax.plot(history["epoch"], history[column], style, color=colours[replicate], linewidth=1.2)
+                logged = history[["epoch", column]].dropna()  # the epochs that logged it (eval_every)
+                ax.plot(logged["epoch"], logged[column], style, color=colours[replicate], linewidth=1.2)
         if reference is not None:
             ax.axhline(reference, color="grey", linestyle=":", linewidth=1)
         ax.set_title(title, fontsize="small")
