@@ -98,7 +98,7 @@ def train(settings: dict, images: Path, metadata: Path, folder: Path) -> tuple[P
     folder.mkdir(parents=True, exist_ok=True)
     paths = {name: folder / f"{name}" for name in ("checkpoint.pt", "model.pt", "history.csv")}
     args = Namespace(settings=settings, images=images, metadata=metadata, threads=1)
-    args.checkpoint, args.model_out, args.history = (str(p) for p in paths.values())
+    args.checkpoint, args.model, args.history = (str(p) for p in paths.values())
     stage.main(args)
     return paths["model.pt"], float(pd.read_csv(paths["history.csv"])["seconds"].sum())
 
