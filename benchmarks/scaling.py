@@ -436,21 +436,32 @@ def print_table(curves: list[dict]) -> None:
 
 
 def plot(curves: list[dict], path: Path, note: str) -> None:
-    """One log-log panel per axis, a line per stage, its exponent in the legend."""
+    """One log-log panel per axis, a line per stage (one colour per stage in every panel), its
+    exponent in the legend."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
 
+    names = list(dict.fromkeys(c["series"] for c in curves))
+    colours = dict(zip(names, plt.get_cmap("tab10").colors + plt.get_cmap("Dark2").colors))
     axes_names = [axis for axis in AXES_NAMES if any(c["axis"] == axis for c in curves)]
-    figure, panels = plt.subplots(1, len(axes_names), figsize=(5.2 * len(axes_names), 4.6), squeeze=False)
+    figure, panels = plt.subplots(1, len(axes_names), figsize=(5.4 * len(axes_names), 5.0), squeeze=False)
     labels = {"images": "images in the data set", "image_size": "image side (px)", "walks": "walks per chain"}
     for panel, axis in zip(panels[0], axes_names):
         for curve in (c for c in curves if c["axis"] == axis):
-            panel.loglog(curve["sizes"], curve["seconds"], "o-", label=f"{curve['series']} (k={curve['exponent']:.2f})")
+            label = f"{curve['series']} (k={curve['exponent']:.2f})"
+            panel.loglog(curve["sizes"], curve["seconds"], "o-", color=colours[curve["series"]], label=label)
+        sizes = sorted({x for c in curves if c["axis"] == axis for x in c["sizes"]})
+        panel.set_xticks(sizes)
+        panel.xaxis.set_major_formatter(ScalarFormatter())
+        panel.xaxis.set_minor_formatter(NullFormatter())
+        panel.yaxis.set_major_formatter(ScalarFormatter())
+        panel.yaxis.set_minor_formatter(NullFormatter())
         panel.set_xlabel(labels[axis])
-        panel.set_ylabel("seconds (train: per epoch; other stages: per job)")
-        panel.legend(fontsize=6.5)
+        panel.set_ylabel("seconds (train: one epoch; other stages: one job's work)")
+        panel.legend(fontsize=6.5, loc="upper left")
         panel.grid(True, which="both", alpha=0.3)
     figure.suptitle(note, fontsize=8)
     figure.tight_layout()
