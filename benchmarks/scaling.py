@@ -2,6 +2,10 @@
 number of walks; fitted exponents, a table, a JSON of the measurements and a log-log figure.
 
     python benchmarks/scaling.py [--quick] [--out benchmarks/scaling_results.json] [--figure docs/scaling.png]
+        [--stop-at HH:MM] [--only images,image_size,walks,threads] [--refit ROWS.json ...]
+
+--stop-at starts no run after that UTC time and summarises what ran; every run's row is saved as it
+ends (--rows), so --refit can summarise, or merge, saved runs without measuring again.
 
 Every measurement is one child process (`python benchmarks/scaling.py --child SPEC`) running one
 stage on generated inputs with config/study.yaml's settings (over config.yaml and the schema's
@@ -21,11 +25,12 @@ history). One torch thread for every stage (the rules' threads but training's); 
 repeats training (AE) and both instruments at 1 and 2 threads, alternated twice, the best of each counting.
 
 Axes (full; --quick in brackets), the other two held at the base point (400 images, 32 px, 2 pairs
-per criterion = 44 walks; quick: 100 images):
+per criterion = 44 walks; quick: 100 images, only the AE and the AAE trained, 100 bootstraps):
     images      400, 4,000, 24,000 synthetic images at 32 px     [100, 400]
     image_size  32, 64, 128 px at 400 images                     [32, 64 at 100 images]
     walks       pairs.n_per_criterion 2, 8, 25 (44, 176, 550)    [1, 2]
-The exponent k of each curve is the slope of log(work_s) on log(axis value) (numpy polyfit).
+The exponent k of each curve is the slope of log(seconds) on log(axis value) (numpy polyfit;
+training: epoch_s, every other stage: work_s).
 Quote the machine-speed reference (recorded in the JSON) beside every wall time.
 """
 
