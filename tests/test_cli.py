@@ -37,7 +37,11 @@ def test_no_command_declares_a_file_argument_or_a_shared_one_of_its_own():
         for option in options:
             assert option not in declared, f"{command} and {declared[option]} both declare {option}"
             declared[option] = command
-    assert declared == {"--model-name": "walks", "--replicate": "walks"}
+    assert declared == {
+        "--model-name": "walks",
+        "--replicate": "walks",
+        **dict.fromkeys(["--configfile", "--measurements", "--n-images"], "estimate"),  # a tool: no file keys
+    }
 
 
 def test_the_check_finds_an_argument_declared_in_a_module(tmp_path, monkeypatch):
@@ -68,6 +72,8 @@ def parse(command, files: dict) -> object:
     argv = [command, "--settings", '{"a": 1}', *[a for flag, paths in files.items() for a in (flag, *paths)]]
     if command == "walks":
         argv += ["--model-name", "vae", "--replicate", "2"]
+    if command == "estimate":
+        argv += ["--configfile", "config.yaml"]
     return cli.build_parser(command).parse_args(argv)
 
 
@@ -105,7 +111,8 @@ def test_every_rule_passes_the_file_arguments_its_command_takes(tmp_path):
     workdir = copy_workflow(tmp_path)
     printed = snakemake(workdir, "--dry-run", "--printshellcmds", "--forceall").stdout
     commands = shell_commands(printed)
-    assert {argv[0] for argv in commands} == set(cli.COMMANDS) - {"download"}  # the tiny run is synthetic
+    stages = set(cli.COMMANDS) - set(cli.TOOLS)  # the tools (estimate) have no rule
+    assert {argv[0] for argv in commands} == stages - {"download"}  # the tiny run is synthetic
     for argv in commands:
         args = cli.build_parser(argv[0]).parse_args(argv)
         module = MODULES[argv[0]]

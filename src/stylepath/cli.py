@@ -1,4 +1,5 @@
-"""The `stylepath` command: one subcommand per pipeline step, each called by one Snakemake rule.
+"""The `stylepath` command: one subcommand per pipeline step, each called by one Snakemake rule
+(and the user tools of TOOLS, which no rule calls).
 
 Each subcommand lives in its own module, which defines
 
@@ -57,7 +58,10 @@ COMMANDS = {
     "summarise-run": ("stylepath.summarise_run", "Judge the study's claims across replicates (front page)."),
     "plot-replicates": ("stylepath.figures.plot_replicates", "Plot headline numbers per replicate over their mean."),
     "explorer": ("stylepath.explorer", "Write the interactive explorer of latent spaces and walks (one HTML page)."),
+    "estimate": ("stylepath.estimate", "Predict a config's run time, disk and memory from the measured scaling."),
 }
+# Commands that are user tools, not stages: no Snakemake rule calls them.
+TOOLS = ("estimate",)
 
 
 # Every file argument of every command: key -> what the file holds (written: by the commands

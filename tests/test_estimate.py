@@ -1,0 +1,78 @@
+"""`stylepath estimate`: the cost of a config predicted from benchmarks/scaling_results.json."""
+
+from pathlib import Path
+
+import pytest
+
+from stylepath import cli, estimate
+
+REPO = Path(__file__).resolve().parents[1]
+TINY, DEMO, STUDY = REPO / "tests" / "config" / "tiny.yaml", REPO / "config.yaml", REPO / "config" / "study.yaml"
+
+
+@pytest.fixture(autouse=True)
+def in_repo(monkeypatch):
+    monkeypatch.chdir(REPO)  # FILE is layered over ./config.yaml, as snakemake --configfile does
+
+
+def predicted(path):
+    return estimate.predict(estimate.read_config(path), estimate.read_measurements(estimate.MEASUREMENTS))
+
+
+def stage(prediction, series):
+    return next(row for row in prediction["stages"] if row["series"] == series)
+
+
+def test_the_study_costs_more_than_the_demo_and_the_demo_more_than_the_tiny_run():
+    tiny, demo, study = predicted(TINY), predicted(DEMO), predicted(STUDY)
+    for machine in estimate.MACHINES:
+        assert tiny["machines"][machine]["seconds"] < demo["machines"][machine]["seconds"]
+        assert demo["machines"][machine]["seconds"] < study["machines"][machine]["seconds"]
+    disk = [sum(row["disk_bytes"] for row in p["stages"]) for p in (tiny, demo, study)]
+    assert disk == sorted(disk) and disk[0] < disk[2]
+    train = [sum(row["job_seconds"] for row in p["stages"] if row["stage"] == "train") for p in (demo, study)]
+    assert train[0] < train[1]
+
+
+def test_the_images_disk_figure_is_n_h_w_3_bytes():
+    tiny, study = predicted(TINY), predicted(STUDY)
+    assert stage(tiny, "prepare_data")["disk_bytes"] == 4 * 16 * 32 * 32 * 3  # 4 styles x 16, 32 px
+    assert stage(study, "prepare_data")["disk_bytes"] == 4 * 6000 * 64 * 64 * 3  # ArtBench: 6,000 per style, 64 px
+    walks = study["sizes"]["walks"]
+    assert walks == 25 * (4 + 3 * 6)  # 4 criteria of 25 walks, 3 of 25 per pair of styles (6 pairs of 4)
+    interpolate = stage(study, "interpolate")
+    assert interpolate["disk_bytes"] == interpolate["jobs"] * walks * 10 * 64 * 64 * 3
+
+
+def test_every_figure_says_how_it_is_known():
+    study = predicted(STUDY)
+    assert {row["seconds_basis"] for row in study["stages"]} <= {"measured", "extrapolated"}
+    assert {row["memory_basis"] for row in study["stages"]} <= {"measured", "extrapolated"}
+    assert all(row["disk_basis"].startswith(("measured", "extrapolated", "computed")) for row in study["stages"])
+    workstation = study["machines"]["16-core CPU workstation"]["basis"]
+    assert "threads beyond 2 assumed" in workstation and "scheduling assumed" in workstation  # 8 threads per job
+    assert study["machines"]["16-core CPU workstation"]["seconds"] < study["machines"]["2-core CPU"]["seconds"]
+    assert stage(study, "train:aae")["jobs"] == 3 and stage(study, "train:aae")["threads"] == 2  # capped at 2 cores
+
+
+def test_the_command_prints_the_table_with_its_bases(capsys):
+    cli.main(["estimate", "--configfile", str(STUDY)])
+    out = capsys.readouterr().out
+    assert "24000 images of 64 px, 15 chains, 550 walks of 10 steps per chain" in out
+    assert "style_loss:gatys" in out and "measured" in out and "assumed" in out
+    assert "one GPU" in out and estimate.GPU_NOTE in out
+
+
+def test_a_bad_config_gives_a_clear_error(tmp_path):
+    with pytest.raises(SystemExit, match="stylepath estimate: error: config file .*missing.yaml does not exist"):
+        cli.main(["estimate", "--configfile", str(tmp_path / "missing.yaml")])
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("dataset:\n  image_size: 48\n")
+    with pytest.raises(SystemExit, match="(?s)not a valid stylepath config.*48 is not one of"):
+        cli.main(["estimate", "--configfile", str(bad)])
+    folder = tmp_path / "folder.yaml"
+    folder.write_text("dataset:\n  source: folder\n")
+    with pytest.raises(SystemExit, match="give the number of images with --n-images"):
+        cli.main(["estimate", "--configfile", str(folder)])
+    with pytest.raises(SystemExit, match="scaling measurements .* do not exist"):
+        cli.main(["estimate", "--configfile", str(TINY), "--measurements", str(tmp_path / "none.json")])
