@@ -33,7 +33,6 @@ MEASUREMENTS = REPO / "benchmarks" / "scaling_results.json"
 ARTBENCH_PER_STYLE = 6000  # ArtBench-10: 5,000 train + 1,000 test images per style
 MACHINES = {"2-core CPU": 2, "16-core CPU workstation": 16}
 GPU_NOTE = "not measured: no GPU was available"
-AXIS_COLUMN = {"images": "n_images", "image_size": "image_size", "walks": "walks"}
 MEASURED_STEPS = 10  # interpolation.steps of the measurements (walk images = walks x steps)
 # stage -> the axes its cost depends on (others: a factor 1), its rule's threads (None: training.threads)
 STAGES = {
@@ -108,11 +107,15 @@ def curve_of(results: dict, series: str, axis: str) -> dict | None:
     return next((c for c in results["curves"] if c["series"] == series and c["axis"] == axis), None)
 
 
+def base_size(results: dict, axis: str) -> float:
+    """The base point's size along `axis` (walks: per chain, from the base's n_per_criterion)."""
+    return results["base"][axis] * (results["walks_per_n_per_criterion"] if axis == "walks" else 1)
+
+
 def base_value(results: dict, series: str, key: str) -> float:
     """`key` of `series` at the base point (from any of its curves holding it)."""
-    base = results["base"]
     for curve in (c for c in results["curves"] if c["series"] == series):
-        x0 = base[curve["axis"]] * (results["walks_per_n_per_criterion"] if curve["axis"] == "walks" else 1)
+        x0 = base_size(results, curve["axis"])
         if x0 in curve["sizes"]:
             return curve[key][curve["sizes"].index(x0)]
     raise StylepathError(f"{series} has no measurement at the base point in the scaling results")
@@ -124,7 +127,7 @@ def axis_factor(results: dict, series: str, axis: str, x: float, key: str, expon
     curve = curve_of(results, series, axis)
     if curve is None:
         return 1.0, True
-    x0 = results["base"][axis] * (results["walks_per_n_per_criterion"] if axis == "walks" else 1)
+    x0 = base_size(results, axis)
     values = [v if key == "seconds" else max(v, 1.0) for v in measured_values(curve, key)]
     nearest = min(range(len(curve["sizes"])), key=lambda i: abs(math.log(curve["sizes"][i] / x)))
     ratio = values[nearest] / values[curve["sizes"].index(x0)]

@@ -43,8 +43,9 @@ def mean_curves(losses: pd.DataFrame, confidence: float) -> pd.DataFrame:
             long += [frame.assign(criterion="all"), frame.assign(criterion=losses["criterion"])]
     long = pd.concat(long, ignore_index=True)
     keys = ["quantity", "criterion", "scale", "step"]
-    bands = t_bands(long.groupby(keys, sort=False)["value"], confidence)
-    bands["t_mid"] = long.groupby(keys, sort=False)["t_mid"].first()
+    grouped = long.groupby(keys, sort=False)
+    bands = t_bands(grouped["value"], confidence)
+    bands["t_mid"] = grouped["t_mid"].first()
     curves = bands.reset_index()
     # the order of the rows: quantity, criterion (all first, then as they come), scale, step
     order = {key: pd.unique(long[key]) for key in ("quantity", "criterion", "scale")}

@@ -10,28 +10,33 @@ import numpy as np
 import pandas as pd
 
 
-def t_band(values: np.ndarray, confidence: float) -> tuple[float, float, float]:
-    """Mean and two-sided t confidence interval of a sample (NaN band when n < 2)."""
+def t_half_width(sd, n, confidence: float):
+    """Half-width of the two-sided t interval of a mean, t(1 - (1 - c)/2, n - 1) * sd / sqrt(n),
+    elementwise over arrays of sd (ddof 1) and n; NaN where n < 2."""
     from scipy import stats
 
+    sd, n = np.asarray(sd, np.float64), np.asarray(n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / np.sqrt(n)
+    return np.where(n >= 2, half, np.nan)
+
+
+def t_band(values: np.ndarray, confidence: float) -> tuple[float, float, float]:
+    """Mean and two-sided t confidence interval of a sample (NaN band when n < 2)."""
     mean = values.mean()
     if len(values) < 2:
         return mean, np.nan, np.nan
-    half = stats.t.ppf(0.5 + confidence / 2, len(values) - 1) * stats.sem(values)
+    half = float(t_half_width(values.std(ddof=1), len(values), confidence))
     return mean, mean - half, mean + half
 
 
 def t_bands(grouped, confidence: float) -> pd.DataFrame:
     """t_band of every group of a SeriesGroupBy at once (NaN values dropped): a frame with the
     groups' keys as its index and mean, ci_low, ci_high, n; groups with no values left out."""
-    from scipy import stats
-
     found = grouped.agg(["mean", "std", "count"])
     found = found[found["count"] > 0]
     n = found["count"].to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        half = stats.t.ppf(0.5 + confidence / 2, n - 1) * found["std"].to_numpy() / np.sqrt(n)
-    half = np.where(n >= 2, half, np.nan)
+    half = t_half_width(found["std"].to_numpy(), n, confidence)
     return pd.DataFrame(
         {"mean": found["mean"], "ci_low": found["mean"] - half, "ci_high": found["mean"] + half, "n": n},
         index=found.index,
