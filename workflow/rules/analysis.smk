@@ -20,6 +20,7 @@ rule analyse:
         logs(f"analyse/{CHAIN}.log"),
     benchmark:
         benchmarks(f"analyse/{CHAIN}.tsv")
+    priority: ANALYSIS_FIRST
     conda:
         ENV
     threads: 1
@@ -113,6 +114,7 @@ rule plot_analysis:
         logs("plot_analysis.log"),
     benchmark:
         benchmarks("plot_analysis.tsv")
+    priority: ANALYSIS_FIRST
     conda:
         ENV
     resources:

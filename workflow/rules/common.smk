@@ -125,6 +125,12 @@ def model_settings(wildcards):
     return json.dumps(settings, sort_keys=True)
 
 
+# Once the trainings have the cores (train_priority), the analysis branch (encode, analyse and
+# its figure job) goes before the walks, so that the run does not end on plot_analysis waiting
+# for the last analyse job while the walks held the cores.
+ANALYSIS_FIRST = 1
+
+
 def train_priority(wildcards):
     """The longest trainings start first (most epochs), so that a run does not end waiting on one."""
     return int(

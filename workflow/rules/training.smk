@@ -41,6 +41,7 @@ rule encode:
         logs(f"encode/{CHAIN}.log"),
     benchmark:
         benchmarks(f"encode/{CHAIN}.tsv")
+    priority: ANALYSIS_FIRST
     conda:
         ENV
     threads: 1

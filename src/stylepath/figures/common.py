@@ -38,6 +38,20 @@ def replicate_colours(replicates, palette: str) -> dict:
     return dict(zip(replicates, sns.color_palette(palette, len(replicates))))
 
 
+def count_heatmap(ax, shares, counts, cmap: str = "Blues") -> None:
+    """Cells coloured by `shares` (a DataFrame in [0, 1]) and annotated with `counts` (same
+    shape, integers), row and column names as tick labels. Drawn with imshow, not seaborn's
+    heatmap, which draws the whole figure once per call to check its tick labels (0.2 s each)."""
+    values = shares.to_numpy(dtype=float)
+    image = ax.imshow(values, cmap=cmap, vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+    ax.grid(False)
+    for (row, col), count in np.ndenumerate(counts.to_numpy()):
+        dark = image.cmap(image.norm(values[row, col]))[:3] @ np.array([0.299, 0.587, 0.114]) < 0.5
+        ax.text(col, row, f"{count:d}", ha="center", va="center", fontsize="small", color="white" if dark else "black")
+    ax.set_xticks(range(values.shape[1]), [str(c) for c in shares.columns])
+    ax.set_yticks(range(values.shape[0]), [str(r) for r in shares.index])
+
+
 def choose_per_style(metadata, per_style: int, seed: int, split: str | None = None) -> dict:
     """{style: sorted row positions}: up to `per_style` images of each style (styles sorted),
     drawn without replacement with `seed`, from `split` ('train' or 'val'; None = any, as for a

@@ -3,11 +3,10 @@ style, the k-means cluster-vs-style confusion per space and the clustering score
 
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from scipy.optimize import linear_sum_assignment
 
 from stylepath.config import model_label
-from stylepath.figures.common import new_figure, style_colours
+from stylepath.figures.common import count_heatmap, new_figure, style_colours
 
 
 def marker_size(n_points):
@@ -105,9 +104,7 @@ def plot_confusion(ax, styles, clusters, title):
     """Heatmap of the share of each style's images in each cluster, annotated with counts."""
     counts = matched_crosstab(styles, clusters)
     shares = counts.div(counts.sum(axis=1), axis=0)
-    sns.heatmap(
-        shares, annot=counts, fmt="d", cmap="Blues", vmin=0, vmax=1, cbar=False, ax=ax, annot_kws={"fontsize": "small"}
-    )
+    count_heatmap(ax, shares, counts)
     ax.set(xlabel="cluster", ylabel="", title=title)
 
 
