@@ -9,6 +9,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import seaborn as sns  # noqa: E402
+from seaborn.utils import relative_luminance  # noqa: E402
 
 from stylepath.config import model_names  # noqa: E402  (after the backend)
 
@@ -46,8 +47,8 @@ def count_heatmap(ax, shares, counts, cmap: str = "Blues") -> None:
     image = ax.imshow(values, cmap=cmap, vmin=0, vmax=1, aspect="auto", interpolation="nearest")
     ax.grid(False)
     for (row, col), count in np.ndenumerate(counts.to_numpy()):
-        dark = image.cmap(image.norm(values[row, col]))[:3] @ np.array([0.299, 0.587, 0.114]) < 0.5
-        ax.text(col, row, f"{count:d}", ha="center", va="center", fontsize="small", color="white" if dark else "black")
+        light = relative_luminance(image.cmap(image.norm(values[row, col]))) > 0.408  # seaborn's own rule
+        ax.text(col, row, f"{count:d}", ha="center", va="center", fontsize="small", color=".15" if light else "w")
     ax.set_xticks(range(values.shape[1]), [str(c) for c in shares.columns])
     ax.set_yticks(range(values.shape[0]), [str(r) for r in shares.index])
 
