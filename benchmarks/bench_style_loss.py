@@ -2,7 +2,8 @@
 
 stage  stylepath.gatys.walk_style_losses as `stylepath style-loss` calls it: uint8
        walk images in memory, batches of style_loss.batch_size, each image through the
-       truncated VGG19 once, float64 Grams compared with the next image's.
+       truncated VGG19 once, compared with the next image through the difference of their
+       Grams (stylepath.gatys.consecutive_distances).
 bound  the same truncated VGG19 (same layers, same batch size) over the same images,
        already float, normalised and on the device: no conversion, no Grams, no loss.
 naive  the common per-pair pattern: every consecutive pair (a, b) of a walk through VGG19

@@ -107,7 +107,7 @@ def style_loss_section(config: dict, device, size: dict, threads: int, scale: in
     )
     print(
         f"naive and stage agree (max relative difference of the totals {result['agreement']:.1e}); the stage's\n"
-        "time beyond the bound is its float64 Gram matrices and losses, and the uint8 -> float conversion"
+        "time beyond the bound is its Gram differences and losses, and the uint8 -> float conversion"
     )
     return [f"style loss vs {key} on {device}" for key in ratios if ratios[key] < STYLE_TARGETS[key]]
 

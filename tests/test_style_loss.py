@@ -97,6 +97,37 @@ def test_walk_losses_match_the_paper_formula_on_vgg19(random_vgg, walks):
     assert (row["t_from"], row["t_to"], row["criterion"]) == (0.5, 0.75, "nearest")
 
 
+def nudged(image):
+    """The image one grey level apart at one pixel."""
+    image = image.copy()
+    image[5, 7, 1] += 1 if image[5, 7, 1] < 255 else -1
+    return image
+
+
+NOISE = np.random.default_rng(1).integers(0, 256, size=(64, 64, 3), dtype=np.uint8)
+GRATING = np.repeat(
+    np.repeat((127 + 100 * np.sin(np.arange(64) * np.pi / 4)).astype(np.uint8)[None, :, None], 64, 0), 3, 2
+)
+
+
+@pytest.mark.parametrize(
+    "image, other",
+    [(NOISE, nudged(NOISE)), (GRATING, np.roll(GRATING, 1, axis=1))],
+    ids=["one grey level at one pixel", "grating shifted by a pixel"],
+)
+def test_small_changes_keep_their_loss_to_float64_precision(random_vgg, image, other):
+    """Small changes: one grey level at one pixel (float32 Grams subtracted are 2e-4 off the
+    float64 formula there: cancellation), and a grating shifted by a pixel (its features change
+    everywhere, its Grams barely). The stage must keep the float64 formula's value."""
+    features, _ = random_vgg
+    extractor = GramExtractor(features, LAYERS, "max")
+    index = pd.DataFrame({"row": [0, 1], "pair_id": 0, "criterion": "random", "step": [0, 1], "t": [0.0, 1.0]})
+    table = walk_style_losses(extractor, np.stack([image, other]), index, LAYERS, WEIGHTS, "gatys", 2, "cpu")
+    expected = reference_losses(features, image, other)
+    assert (expected > 0).all()
+    np.testing.assert_allclose(table.loc[0, LAYERS].to_numpy(float), expected, rtol=1e-5)
+
+
 def test_identical_images_give_zero_and_the_loss_is_symmetric(random_vgg, walks):
     features, _ = random_vgg
     images, _ = walks
