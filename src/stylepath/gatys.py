@@ -190,12 +190,13 @@ def consecutive_distances(features, carry):
     positions); carry: what the previous call returned for the image before them, or None.
     Returns (float64 distances of shape B, or B - 1 without a carry; the carry for the next call).
 
-    M >= N: the Grams are not formed either. With D = F_a - F_b and S = F_a + F_b,
+    M >= N: the Grams are not formed. With D = F_a - F_b and S = F_a + F_b,
     G_a - G_b = (D S^T + S D^T) / 2, one N x N product per pair in float32, squared and summed
     in float64. Its rounding scales with |D| |S|, not with the Grams, so near-identical images
     keep their small loss (float32 Grams subtracted would lose it) and identical ones give 0;
     within 1e-6 relative of float64 Grams in the tests' cases (random walks, one grey level at
-    one pixel, a grating shifted by a pixel), and 4x faster than them on the CPU.
+    one pixel, a grating shifted by a pixel), and about 3x faster than them on the CPU (the
+    comparisons of 200 images of 64 px at conv1_1-conv5_1: 0.73 -> 0.26 s, best of 7).
     M < N: a Gram has rank <= M, and sum((G_a - G_b)^2) = |F_a'F_a|^2 + |F_b'F_b|^2 - 2 |F_a'F_b|^2
     through M x M products in float64, far cheaper for deep layers of small images (conv5_1 of a
     64 px image: N = 512, M = 16); the result is clipped at 0 against round-off.
