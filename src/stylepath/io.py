@@ -74,10 +74,13 @@ def write_csv(frame, path) -> None:
 
 
 def save_figure(fig, path, dpi: int) -> None:
-    """Save a matplotlib figure atomically and close it."""
+    """Save a matplotlib figure atomically and close it. A figure already laid out (by
+    `fig.tight_layout()` or a layout engine) is saved as it is; one that is not is cropped to
+    what it draws (bbox_inches="tight"), which costs a second full draw of the figure."""
     import matplotlib.pyplot as plt
 
     path = Path(path)
+    crop = "tight" if fig.get_layout_engine() is None else None
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=path.suffix.lstrip(".") or "png")
+        fig.savefig(tmp, dpi=dpi, bbox_inches=crop, format=path.suffix.lstrip(".") or "png")
     plt.close(fig)

@@ -134,6 +134,7 @@ def plot_pca_grid(shapes: list[dict], projections: list, palette):
     for ax in axes.flat[len(models) :]:
         ax.remove()
     handles = [axes.flat[0].scatter([], [], color=colour, s=25, label=style) for style, colour in colours.items()]
-    fig.legend(handles=handles, title="style", loc="center left", bbox_to_anchor=(1.0, 0.5))
-    fig.tight_layout()
+    right = 1 - 1.4 / fig.get_figwidth()  # 1.4 inches on the right for the legend
+    fig.legend(handles=handles, title="style", loc="center left", bbox_to_anchor=(right, 0.5))
+    fig.tight_layout(rect=(0, 0, right, 1))
     return fig

@@ -38,7 +38,7 @@ def examples_figure(images, index: pd.DataFrame, losses: pd.DataFrame, walks: pd
         panel = fig.add_subplot(grid[row, steps + 1 :])
         panel.plot((curve["t_from"] + curve["t_to"]) / 2, curve["total"] / mean if mean > 0 else curve["total"], "o-")
         panel.set_title(
-            f"{walk.pattern} (hump: {walk.pattern_hump}, valley: {walk.pattern_valley}); "
+            f"{walk.pattern} (hump: {walk.pattern_hump}, valley: {walk.pattern_valley})\n"
             f"CDI {walk.cross_dissolve_index:.2f}, score {getattr(walk, DISSOLVE_MEASURE):.2f}",
             fontsize=6,
         )

@@ -48,7 +48,7 @@ def replicates_figure(table: pd.DataFrame, palette: str):
         ax.set_title(PANELS[quantity], fontsize="small")
     for ax in axes.flat[len(panels) :]:
         ax.remove()
-    n = int(table["n"].max())
+    n = int(table.loc[table["model"] != "all", "n"].max())  # 'all' pools the instruments too
     fig.suptitle(
         f"Spread across replicates ({n} training seeds): dots, one per replicate; bar, the mean; line, its t interval",
         fontsize="small",

@@ -1,6 +1,8 @@
 """One training run's walks: its style-loss curves (mean per criterion, per layer, cross-dissolve
 per pattern) and strips of a few walks' decoded images above their style loss."""
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -23,7 +25,7 @@ def criterion_colours(palette: str) -> dict:
 
 def weights_caption(info: dict) -> str:
     """A line naming the instrument (info's `instrument`, default gatys): the VGG19 weights, and a
-    second with the warning random weights need; or the Portilla-Simoncelli settings."""
+    second with the warning random weights need (wrapped at 110 characters); or the Portilla-Simoncelli settings."""
     if info.get("instrument", "gatys") != "gatys":
         block = info[info["instrument"]]
         return (
@@ -31,7 +33,7 @@ def weights_caption(info: dict) -> str:
             f"{block['n_orientations']} orientations, width {block['spatial_corr_width']}"
         )
     text = f"Gatys style loss, VGG19 weights {info['weights_id']}"
-    return f"{text}\n{info['note']}" if info.get("note") else text
+    return f"{text}\n{textwrap.fill(info['note'], 110)}" if info.get("note") else text
 
 
 def component_name(info: dict) -> str:
