@@ -61,16 +61,15 @@ def curve_agreement(losses: pd.DataFrame) -> pd.Series:
     """Per (instrument, pair_id): Spearman's rank correlation of the walk's curve (`total` over the
     steps) with the same walk's curve under the first instrument (1 for that one; NaN when either
     curve is constant)."""
-    from scipy import stats
-
     curves = losses.pivot_table(index=["pair_id", "step"], columns="instrument", values="total", sort=False)
     first = losses["instrument"].iloc[0]
     rho = {}
     for instrument in curves.columns:
         for pair_id, walk in curves.groupby(level="pair_id"):
-            a, b = walk[first].to_numpy(), walk[instrument].to_numpy()
-            constant = np.ptp(a) == 0 or np.ptp(b) == 0
-            rho[(instrument, pair_id)] = np.nan if constant else stats.spearmanr(a, b).statistic
+            pair = walk[[first, instrument]]
+            constant = (np.ptp(pair.to_numpy(), axis=0) == 0).any()
+            # pandas' own Spearman (Pearson r of the average ranks, as scipy.stats.spearmanr)
+            rho[(instrument, pair_id)] = np.nan if constant else pair.corr(method="spearman").iloc[0, -1]
     return pd.Series(rho)
 
 

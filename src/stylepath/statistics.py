@@ -13,11 +13,11 @@ import pandas as pd
 def t_half_width(sd, n, confidence: float):
     """Half-width of the two-sided t interval of a mean, t(1 - (1 - c)/2, n - 1) * sd / sqrt(n),
     elementwise over arrays of sd (ddof 1) and n; NaN where n < 2."""
-    from scipy import stats
+    from scipy import special  # stdtrit is scipy.stats.t.ppf's own quantile (0.1 s to import, not 0.6 s)
 
     sd, n = np.asarray(sd, np.float64), np.asarray(n)
     with np.errstate(invalid="ignore", divide="ignore"):
-        half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / np.sqrt(n)
+        half = special.stdtrit(n - 1, 0.5 + confidence / 2) * sd / np.sqrt(n)
     return np.where(n >= 2, half, np.nan)
 
 
