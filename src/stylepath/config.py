@@ -29,7 +29,9 @@ def schema() -> dict:
             f"the config schema {SCHEMA} is missing: stylepath runs from its repository checkout "
             "(pip install -e .), which holds workflow/schemas/"
         )
-    return yaml.safe_load(SCHEMA.read_text())
+    # libyaml's safe loader where PyYAML has it (its wheels do): 0.01 s instead of 0.08 s, the same dict
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(SCHEMA.read_text(), Loader=loader)
 
 
 def model_names() -> list[str]:
