@@ -67,9 +67,11 @@ def curve_agreement(losses: pd.DataFrame) -> pd.Series:
     for instrument in curves.columns:
         for pair_id, walk in curves.groupby(level="pair_id"):
             pair = walk[[first, instrument]]
-            constant = (np.ptp(pair.to_numpy(), axis=0) == 0).any()
+            values = pair.to_numpy()
+            # NaN when a curve is constant or has a gap (pandas' corr would skip the gap's steps)
+            undefined = np.isnan(values).any() or (np.ptp(values, axis=0) == 0).any()
             # pandas' own Spearman (Pearson r of the average ranks, as scipy.stats.spearmanr)
-            rho[(instrument, pair_id)] = np.nan if constant else pair.corr(method="spearman").iloc[0, -1]
+            rho[(instrument, pair_id)] = np.nan if undefined else pair.corr("spearman").iloc[0, -1]
     return pd.Series(rho)
 
 
