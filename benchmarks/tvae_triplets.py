@@ -229,7 +229,7 @@ def classifier_ceiling(images: np.ndarray, meta: pd.DataFrame, epochs: int, batc
         (raw, random_roll, "images, random circular shift and flip"),
     ):
         torch.manual_seed(seed)
-        encoder, head = Encoder(images.shape[1], 16), torch.nn.Linear(16, len(styles))
+        encoder, head = Encoder(images.shape[1], 16, "image"), torch.nn.Linear(16, len(styles))
         optimiser = torch.optim.Adam([*encoder.parameters(), *head.parameters()], lr=CLASSIFIER_LR)
         generator = torch.Generator().manual_seed(seed)
         x_train, y_train = x[train], labels[train]

@@ -15,7 +15,7 @@ from torch.distributions import Normal, kl_divergence
 from stylepath.config import model_names, model_settings, with_defaults
 from stylepath.io import StylepathError
 from stylepath.models import build_model, load_model, save_model
-from stylepath.models.backbone import reconstruction_loss, to_model_input
+from stylepath.models.backbone import high_pass, reconstruction_loss, to_model_input
 from stylepath.models.tvae import triplet_loss
 from stylepath.models.vae import kl_to_standard_normal
 
@@ -87,6 +87,50 @@ def test_every_model_round_trips_shapes_at_every_size(name, size):
         assert logvar.shape == (2, 8)
     assert x_hat.shape == x.shape
     assert x_hat.min() >= 0 and x_hat.max() <= 1
+
+
+def test_high_pass_is_zero_on_flat_images_and_keeps_fine_detail_not_layout():
+    flat = torch.full((1, 3, 32, 32), 0.4)
+    assert torch.allclose(high_pass(flat), torch.zeros_like(flat), atol=1e-6)
+    ramp = torch.linspace(0, 1, 32).expand(1, 3, 32, 32).contiguous()  # layout: a smooth gradient
+    inside = high_pass(ramp)[..., 4:-4, 4:-4]  # away from the reflected borders
+    assert inside.abs().max() < 1e-5  # a linear ramp survives a symmetric blur unchanged
+    yy, xx = torch.meshgrid(torch.arange(32.0), torch.arange(32.0), indexing="ij")
+    stripes = ((xx % 2) * 0.1 + 0.45).expand(1, 3, 32, 32)  # one-pixel brushstrokes, +-0.05
+    gain = high_pass(stripes)[..., 4:-4, 4:-4].abs().mean() / 0.05
+    # closed form: the 7-tap Gaussian (sigma 1.5) answers a period-2 pattern with sum k_n (-1)^n / sum k_n
+    taps = np.exp(-0.5 * (np.arange(-3, 4) / 1.5) ** 2)
+    blur_response = (taps * (-1.0) ** np.arange(-3, 4)).sum() / taps.sum()  # -0.0135
+    assert gain == pytest.approx(10 * (1 - blur_response), rel=1e-4)
+
+
+def test_high_pass_matches_torchvision_gaussian_blur():
+    from torchvision.transforms.functional import gaussian_blur
+
+    x = torch.rand(2, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    assert torch.allclose(high_pass(x), (x - gaussian_blur(x, 7, 1.5)) * 10, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_every_model_can_see_the_high_pass_and_its_file_keeps_that(tmp_path, name):
+    own = settings(name, **SMALL, encoder_input="image_and_high_pass")
+    torch.manual_seed(0)
+    model = build_model(name, own, 32).eval()
+    assert model.encoder.convs[0].in_channels == 6
+    x = torch.rand(3, 3, 32, 32)
+    z = model.encode(x)[0]
+    assert z.shape == (3, 4) and model.decode(z).shape == x.shape
+    save_model(model, own, tmp_path / "model.pt")
+    loaded = load_model(tmp_path / "model.pt")
+    assert loaded.encoder.with_high_pass
+    with torch.no_grad():
+        assert torch.equal(loaded.encode(x)[0], model.encode(x)[0])
+    assert build_model(name, settings(name, **SMALL), 32).encoder.convs[0].in_channels == 3
+
+
+def test_unknown_encoder_input_is_a_user_error():
+    with pytest.raises(StylepathError, match="encoder_input must be one of"):
+        build_model("vae", settings("vae", encoder_input="gram"), 32)
 
 
 def test_unsupported_size_and_name_are_user_errors():

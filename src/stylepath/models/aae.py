@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from stylepath.geometry import prior_statistics
-from stylepath.models.backbone import Autoencoder, reconstruction_loss
+from stylepath.models.backbone import Autoencoder, backbone_options, reconstruction_loss
 
 
 class Discriminator(nn.Module):
@@ -61,8 +61,9 @@ class AAE(Autoencoder):
         disc_lr: float,
         disc_steps: int,
         warm_up_steps: int,
+        **backbone,
     ):
-        super().__init__(image_size, latent_dim)
+        super().__init__(image_size, latent_dim, **backbone)
         self.disc_lr = float(disc_lr)
         self.disc_steps = int(disc_steps)
         self.warm_up_steps = int(warm_up_steps)
@@ -77,6 +78,7 @@ class AAE(Autoencoder):
             disc_lr=settings["disc_lr"],
             disc_steps=settings["disc_steps"],
             warm_up_steps=settings["warm_up_steps"],
+            **backbone_options(settings),
         )
 
     def make_optimisers(self, lr: float) -> dict:

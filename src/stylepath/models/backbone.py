@@ -6,6 +6,8 @@ the side with stride-2 convolutions (kernel 4) down to 4 x 4 (3, 4 or 5 stages, 
 32-64-128-256-256 taken in order), then a linear layer maps to the output features. The
 decoder mirrors it with transposed convolutions and returns logits; `decode` applies the
 sigmoid. No normalisation layers, so train and eval modes compute the same function.
+With `encoder_input: image_and_high_pass` the encoder also sees the image's high-pass
+(`high_pass`: 6 input channels); the decoder is unchanged.
 """
 
 import contextlib
@@ -19,7 +21,11 @@ from stylepath.config import choices
 from stylepath.io import StylepathError
 
 IMAGE_SIZES = tuple(choices("dataset", "image_size"))
+ENCODER_INPUTS = tuple(choices("training", "shared", "encoder_input"))
 CHANNELS = (32, 64, 128, 256, 256)
+HIGH_PASS_SIGMA = 1.5  # px, of the Gaussian blur the high-pass subtracts
+HIGH_PASS_RADIUS = 3  # px: a 7-tap kernel, 2 sigma each side
+HIGH_PASS_GAIN = 10.0  # brings the brushwork (grey-level std ~0.03) to the images' range
 
 
 def stage_channels(image_size: int) -> list[int]:
@@ -29,12 +35,29 @@ def stage_channels(image_size: int) -> list[int]:
     return list(CHANNELS[: int(math.log2(image_size // 4))])
 
 
-class Encoder(nn.Module):
-    """B x 3 x H x W -> B x out_features (conv stages, LeakyReLU 0.2, linear)."""
+def high_pass(x):
+    """float B x C x H x W -> same shape: (x - Gaussian blur of x) * HIGH_PASS_GAIN, the blur
+    separable, sigma HIGH_PASS_SIGMA px, 7 taps, borders reflected (as torchvision's
+    gaussian_blur). Zero on a constant image; what is left is the brushwork, not the layout."""
+    taps = torch.arange(-HIGH_PASS_RADIUS, HIGH_PASS_RADIUS + 1, dtype=x.dtype, device=x.device)
+    kernel = torch.exp(-0.5 * (taps / HIGH_PASS_SIGMA) ** 2)
+    kernel = (kernel / kernel.sum()).repeat(x.shape[1], 1, 1, 1)  # C x 1 x 1 x 7, one per channel
+    r = HIGH_PASS_RADIUS
+    blurred = F.conv2d(F.pad(x, (r, r, 0, 0), mode="reflect"), kernel, groups=x.shape[1])
+    blurred = F.conv2d(F.pad(blurred, (0, 0, r, r), mode="reflect"), kernel.transpose(2, 3), groups=x.shape[1])
+    return (x - blurred) * HIGH_PASS_GAIN
 
-    def __init__(self, image_size: int, out_features: int):
+
+class Encoder(nn.Module):
+    """B x 3 x H x W -> B x out_features (conv stages, LeakyReLU 0.2, linear); with
+    input 'image_and_high_pass' the first conv sees the image and its high-pass (6 channels)."""
+
+    def __init__(self, image_size: int, out_features: int, input: str):
         super().__init__()
-        layers, in_channels = [], 3
+        if input not in ENCODER_INPUTS:
+            raise StylepathError(f"encoder_input must be one of {ENCODER_INPUTS}, not {input!r}")
+        self.with_high_pass = input == "image_and_high_pass"
+        layers, in_channels = [], 6 if self.with_high_pass else 3
         for channels in stage_channels(image_size):
             layers += [nn.Conv2d(in_channels, channels, 4, stride=2, padding=1), nn.LeakyReLU(0.2)]
             in_channels = channels
@@ -42,6 +65,8 @@ class Encoder(nn.Module):
         self.linear = nn.Linear(in_channels * 4 * 4, out_features)
 
     def forward(self, x):
+        if self.with_high_pass:
+            x = torch.cat([x, high_pass(x)], dim=1)
         return self.linear(self.convs(x).flatten(1))
 
 
@@ -69,6 +94,12 @@ def to_model_input(batch: torch.Tensor, channels_last: bool = False) -> torch.Te
     return x.contiguous(memory_format=memory_format)
 
 
+def backbone_options(settings: dict) -> dict:
+    """The keyword arguments of `Autoencoder.__init__` that every model takes from its
+    training settings (the shared backbone's options)."""
+    return {"encoder_input": settings["encoder_input"]}
+
+
 def reconstruction_loss(logits, x):
     """Bernoulli negative log-likelihood: binary cross-entropy between the decoded
     logits and the target pixels x in [0, 1], summed over the 3 x H x W pixels and
@@ -93,17 +124,17 @@ class Autoencoder(nn.Module):
     adversarial = False  # a discriminator on the codes is part of the objective
     triplet_term = False  # a triplet loss on the codes is part of the objective
 
-    def __init__(self, image_size: int, latent_dim: int):
+    def __init__(self, image_size: int, latent_dim: int, encoder_input: str):
         super().__init__()
         self.image_size = image_size
         self.latent_dim = latent_dim
-        self.encoder = Encoder(image_size, latent_dim * (2 if self.variational else 1))
+        self.encoder = Encoder(image_size, latent_dim * (2 if self.variational else 1), encoder_input)
         self.decoder = Decoder(image_size, latent_dim)
 
     @classmethod
     def from_settings(cls, settings: dict, image_size: int):
         """Build from a training settings dict (reads only the keys this model needs)."""
-        return cls(image_size, int(settings["latent_dim"]))
+        return cls(image_size, int(settings["latent_dim"]), **backbone_options(settings))
 
     def encode(self, x):
         h = self.encoder(x)

@@ -1,5 +1,6 @@
 """beta-VAE (Higgins et al. 2017): the VAE with its KL term weighted by beta."""
 
+from stylepath.models.backbone import backbone_options
 from stylepath.models.vae import VAE
 
 
@@ -14,13 +15,13 @@ class BetaVAE(VAE):
 
     name = "beta_vae"
 
-    def __init__(self, image_size: int, latent_dim: int, beta: float):
-        super().__init__(image_size, latent_dim)
+    def __init__(self, image_size: int, latent_dim: int, beta: float, **backbone):
+        super().__init__(image_size, latent_dim, **backbone)
         self.beta = float(beta)
 
     @classmethod
     def from_settings(cls, settings: dict, image_size: int):
-        return cls(image_size, int(settings["latent_dim"]), beta=settings["beta"])
+        return cls(image_size, int(settings["latent_dim"]), beta=settings["beta"], **backbone_options(settings))
 
 
 MODEL = BetaVAE

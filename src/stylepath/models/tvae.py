@@ -4,6 +4,7 @@ posterior means that pulls paintings of one style together and pushes other styl
 import torch
 
 from stylepath.io import StylepathError
+from stylepath.models.backbone import backbone_options
 from stylepath.models.vae import VAE
 
 DISTANCES = ("l1", "l2", "cosine")
@@ -87,9 +88,10 @@ class TVAE(VAE):
         triplet_margin: float,
         triplet_weight: float,
         triplet_distance: str,
-        triplet_mining: str = "all",
+        triplet_mining: str,
+        **backbone,
     ):
-        super().__init__(image_size, latent_dim)
+        super().__init__(image_size, latent_dim, **backbone)
         if triplet_distance not in DISTANCES:
             raise StylepathError(f"triplet_distance must be one of {DISTANCES}, not {triplet_distance!r}")
         if triplet_mining not in MININGS:
@@ -108,6 +110,7 @@ class TVAE(VAE):
             triplet_weight=settings["triplet_weight"],
             triplet_distance=settings["triplet_distance"],
             triplet_mining=settings["triplet_mining"],
+            **backbone_options(settings),
         )
 
     def loss_terms(self, x, labels):
