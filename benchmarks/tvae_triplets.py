@@ -4,8 +4,10 @@
 
 Trains, with `stylepath train` (in this process, one run at a time, one thread), the VAE and the
 TVAE of the default run (config.yaml: 400 synthetic paintings of 32 px, 320 train / 80 val,
-latent 16, batch 32) under each variant below (overrides of training.tvae; a variant may also
-override the VAE it is compared with), once per training seed. Then prints, per variant and seed:
+latent 16, batch 32) under each variant below, once per training seed. A variant overrides the
+peer's setting (`PEER`: triplet weight 0.1, margin 1, the encoders seeing the image alone), not
+config.yaml's, which is this benchmark's outcome; it may also override the VAE it is compared
+with. Then prints, per variant and seed:
 
 triplet_acc  share of random validation triplets (anchor, a positive of its style, a negative of
              another) with d(a, p) < d(a, n) on the posterior means (L2 and cosine distance; the
@@ -38,8 +40,10 @@ from stylepath.config import load_config, model_settings  # noqa: E402
 N_TRIPLETS = 4000
 AUGMENT = {"augment_flip": True, "augment_shift": 4}
 COSINE = {"triplet_distance": "cosine", "triplet_margin": 0.5}
+HIGH_PASS = {"encoder_input": "image_and_high_pass"}
+PEER = {"encoder_input": "image", "triplet_weight": 0.1, "triplet_margin": 1.0}  # what every variant starts from
 VARIANTS = {  # name -> (training.tvae overrides, training.vae overrides)
-    "peer: all, l1, m 1, w 0.1": ({}, {}),  # the default config
+    "peer: all, l1, m 1, w 0.1": ({}, {}),  # the peer's setting, the encoders seeing the image alone
     "all, l1, m 1, w 30": ({"triplet_weight": 30.0}, {}),
     "hard, l1, m 1, w 30": ({"triplet_mining": "hard", "triplet_weight": 30.0}, {}),
     "all, cosine, m 0.5, w 30": ({**COSINE, "triplet_weight": 30.0}, {}),
@@ -57,6 +61,11 @@ VARIANTS = {  # name -> (training.tvae overrides, training.vae overrides)
         {**AUGMENT, **COSINE, "triplet_mining": "hard", "triplet_weight": 30.0},
         {},
     ),
+    # every model's encoder also sees the high-pass (training.shared.encoder_input), the VAE included
+    "peer + high-pass input": (HIGH_PASS, HIGH_PASS),
+    "all, l1, m 1, w 3 + high-pass input": ({**HIGH_PASS, "triplet_weight": 3.0}, HIGH_PASS),
+    "all, l1, m 1, w 30 + high-pass input": ({**HIGH_PASS, "triplet_weight": 30.0}, HIGH_PASS),
+    "all, cosine, m 0.5, w 30 + high-pass input": ({**HIGH_PASS, **COSINE, "triplet_weight": 30.0}, HIGH_PASS),
     "semi_hard, cosine, m 0.2, w 300 + flip, shift 4, 100 epochs": (
         {**AUGMENT, **COSINE, "triplet_margin": 0.2, "triplet_mining": "semi_hard", "triplet_weight": 300.0}
         | {"epochs": 100},
@@ -202,7 +211,8 @@ def classifier_ceiling(images: np.ndarray, meta: pd.DataFrame, epochs: int, batc
     run feeds it the high-passed images (x - Gaussian blur of x, sigma 1.5 px, x 10): the
     brushwork without the layout, to show which of the two stands in the way. Two more try
     augmentations that break the layout but keep the brushwork (`same_style_mosaic`,
-    `random_roll`); every run is scored on the unaltered images."""
+    `random_roll`), the last gives the encoder both the image and its high-pass (6 channels,
+    `training.shared.encoder_input`); every run is scored on the unaltered images."""
     import torch.nn.functional as F
     from torchvision.transforms.functional import gaussian_blur
 
@@ -221,15 +231,16 @@ def classifier_ceiling(images: np.ndarray, meta: pd.DataFrame, epochs: int, batc
     def flipped_shifted(x, generator, **_):
         return augment(x, generator, flip=True, shift=4)
 
-    for x, alter, what in (
-        (raw, unaltered, "images"),
-        (raw, flipped_shifted, "images, flip, shift 4"),
-        (high_passed, unaltered, "high-passed images"),
-        (raw, same_style_mosaic, "images, 2 x 2 mosaic of quarters of its style"),
-        (raw, random_roll, "images, random circular shift and flip"),
+    for x, alter, encoder_input, what in (
+        (raw, unaltered, "image", "images"),
+        (raw, flipped_shifted, "image", "images, flip, shift 4"),
+        (high_passed, unaltered, "image", "high-passed images"),
+        (raw, same_style_mosaic, "image", "images, 2 x 2 mosaic of quarters of its style"),
+        (raw, random_roll, "image", "images, random circular shift and flip"),
+        (raw, unaltered, "image_and_high_pass", "images and their high-pass (encoder_input: image_and_high_pass)"),
     ):
         torch.manual_seed(seed)
-        encoder, head = Encoder(images.shape[1], 16, "image"), torch.nn.Linear(16, len(styles))
+        encoder, head = Encoder(images.shape[1], 16, encoder_input), torch.nn.Linear(16, len(styles))
         optimiser = torch.optim.Adam([*encoder.parameters(), *head.parameters()], lr=CLASSIFIER_LR)
         generator = torch.Generator().manual_seed(seed)
         x_train, y_train = x[train], labels[train]
@@ -271,13 +282,14 @@ def main():
             tvae_overrides, vae_overrides = VARIANTS[name]
             for seed in args.seeds:
                 epochs = {"epochs": args.epochs} if args.epochs else {}
-                vae_settings = {**model_settings(config, "vae", seed), **epochs, **vae_overrides}
+                peer_vae = {"encoder_input": PEER["encoder_input"]}
+                vae_settings = {**model_settings(config, "vae", seed), **peer_vae, **epochs, **vae_overrides}
                 key = json.dumps(vae_settings, sort_keys=True)
                 if key not in vae_cache:
                     path, seconds = train(vae_settings, images_path, metadata_path, Path(tmp) / f"vae{len(vae_cache)}")
                     vae_cache[key] = {**measure(path, images, meta, chosen, baseline), "seconds": seconds}
                 vae = vae_cache[key]
-                settings = {**model_settings(config, "tvae", seed), **epochs, **tvae_overrides}
+                settings = {**model_settings(config, "tvae", seed), **PEER, **epochs, **tvae_overrides}
                 path, seconds = train(settings, images_path, metadata_path, Path(tmp) / f"tvae{len(rows)}")
                 tvae = measure(path, images, meta, chosen, baseline)
                 row = {
