@@ -273,7 +273,8 @@ def triplet_part(z, reference, reference_verdict, styles, own: dict, model: str,
         return {"triplets": found}, [check("reference VAE reached its objective", 0, 1, None, fix)]
     fix = (
         "the triplet term does not separate held-out styles: raise "
-        f"training.{model}.triplet_weight, train longer or use more images (docs/models.md)"
+        f"training.{model}.triplet_weight, let the encoders see the brushwork (training.shared.encoder_input: "
+        "image_and_high_pass), train longer or use more images (docs/models.md)"
     )
     return {"triplets": found}, [check(name, found["accuracy"] - found["vae_accuracy"], low, None, fix)]
 
