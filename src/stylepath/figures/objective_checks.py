@@ -1,7 +1,7 @@
 """Did each model reach its objective? One panel per check of stylepath.diagnostics: its value
 for every model and replicate (a dot, green when the check passed, red when it failed) and the
-range it must lie in (dashed bounds); sphericity also shows the 1st-99th percentile band of as
-many N(0, I) draws."""
+range it must lie in (dashed bounds). Sphericity is no check (it is a claim of the study, judged
+in the findings), so it has no panel here."""
 
 from stylepath.config import model_label
 from stylepath.figures.common import model_order, new_figure
@@ -26,8 +26,6 @@ def diagnostics_figure(diagnostics: list[dict]):
                 x = models.index(run["model"]) + 0.08 * (run["training_seed"] % 5 - 2)
                 ax.scatter(x, check["value"], s=22, color=PASSED if check["passed"] else FAILED, zorder=3)
                 bounds.update(b for b in (check["low"], check["high"]) if b is not None)
-                if statistic == "sphericity":
-                    ax.fill_between([x - 0.1, x + 0.1], *run["prior"]["sphericity_band"], color="0.8", zorder=1)
         for bound in bounds:
             ax.axhline(bound, color="0.3", linestyle="--", linewidth=1)
         if statistic == "MMD p-value":
@@ -39,7 +37,7 @@ def diagnostics_figure(diagnostics: list[dict]):
         ax.remove()
     fig.suptitle(
         "Did each model reach its objective? (under each model: replicates that did / all; "
-        "green: check passed, red: failed; dashed: the bounds; grey: N(0, I) band)",
+        "green: check passed, red: failed; dashed: the bounds)",
         fontsize="small",
     )
     fig.tight_layout()
