@@ -42,6 +42,7 @@ AUGMENT = {"augment_flip": True, "augment_shift": 4}
 COSINE = {"triplet_distance": "cosine", "triplet_margin": 0.5}
 HIGH_PASS = {"encoder_input": "image_and_high_pass"}
 PEER = {"encoder_input": "image", "triplet_weight": 0.1, "triplet_margin": 1.0}  # what every variant starts from
+PEER_VAE = {"encoder_input": PEER["encoder_input"]}  # the VAE it is compared with
 VARIANTS = {  # name -> (training.tvae overrides, training.vae overrides)
     "peer: all, l1, m 1, w 0.1": ({}, {}),  # the peer's setting, the encoders seeing the image alone
     "all, l1, m 1, w 30": ({"triplet_weight": 30.0}, {}),
@@ -208,22 +209,21 @@ def classifier_ceiling(images: np.ndarray, meta: pd.DataFrame, epochs: int, batc
     """Train the models' encoder (stylepath.models.backbone.Encoder, 16 outputs) and a linear
     head as a supervised style classifier (cross-entropy, Adam), with and without augmentation,
     and print its train and val accuracy: what any term on the means could reach at best. A third
-    run feeds it the high-passed images (x - Gaussian blur of x, sigma 1.5 px, x 10): the
+    run feeds it the high-passed images (`backbone.high_pass`: x - Gaussian blur of x, x 10): the
     brushwork without the layout, to show which of the two stands in the way. Two more try
     augmentations that break the layout but keep the brushwork (`same_style_mosaic`,
     `random_roll`), the last gives the encoder both the image and its high-pass (6 channels,
     `training.shared.encoder_input`); every run is scored on the unaltered images."""
     import torch.nn.functional as F
-    from torchvision.transforms.functional import gaussian_blur
 
     from stylepath.augmentation import augment
-    from stylepath.models.backbone import Encoder, to_model_input
+    from stylepath.models.backbone import Encoder, high_pass, to_model_input
 
     styles = sorted(meta["style"].unique())
     labels = torch.tensor(meta["style"].map(styles.index).to_numpy())
     train = torch.tensor((meta["split"] == "train").to_numpy())
     raw = to_model_input(torch.from_numpy(images))
-    high_passed = (raw - gaussian_blur(raw, 7, 1.5)) * 10
+    high_passed = high_pass(raw)
 
     def unaltered(x, generator, **_):
         return x
@@ -282,8 +282,7 @@ def main():
             tvae_overrides, vae_overrides = VARIANTS[name]
             for seed in args.seeds:
                 epochs = {"epochs": args.epochs} if args.epochs else {}
-                peer_vae = {"encoder_input": PEER["encoder_input"]}
-                vae_settings = {**model_settings(config, "vae", seed), **peer_vae, **epochs, **vae_overrides}
+                vae_settings = {**model_settings(config, "vae", seed), **PEER_VAE, **epochs, **vae_overrides}
                 key = json.dumps(vae_settings, sort_keys=True)
                 if key not in vae_cache:
                     path, seconds = train(vae_settings, images_path, metadata_path, Path(tmp) / f"vae{len(vae_cache)}")
