@@ -73,13 +73,10 @@ def pipeline_epoch_seconds(settings: dict, images_path, metadata_path, folder, t
 def preloaded_model_and_batches(settings: dict, images: np.ndarray, labels: np.ndarray, device):
     """(model, [(x, y)]): a fresh model as `stylepath train` builds it and the images as float
     B x 3 x H x W batches in [0, 1] with their labels, on `device`, in a fixed order."""
-    cuda = device.type == "cuda"
     torch.manual_seed(int(settings["seed"]))
-    model = build_model(settings["model"], settings, images.shape[1]).to(device)
-    if cuda:
-        model = model.to(memory_format=torch.channels_last)
+    model = build_model(settings["model"], settings, images.shape[1]).to(device, memory_format=torch.channels_last)
     model.train()
-    x_all = to_model_input(torch.from_numpy(images).to(device), channels_last=cuda)
+    x_all = to_model_input(torch.from_numpy(images).to(device), channels_last=True)
     y_all = torch.from_numpy(labels).long().to(device)
     batch_size = int(settings["batch_size"])
     return model, list(zip(x_all.split(batch_size), y_all.split(batch_size)))
@@ -109,8 +106,8 @@ def step_epoch_seconds(settings: dict, images: np.ndarray, labels: np.ndarray, d
 
 
 def bare_epoch_seconds(settings: dict, images: np.ndarray, labels: np.ndarray, device) -> list[float]:
-    """Per-epoch seconds of the bare loop (CUDA: bf16 autocast and channels_last, as the
-    pipeline): decoder(encoder(x)), binary cross-entropy, backward, one Adam step."""
+    """Per-epoch seconds of the bare loop (channels_last, and on CUDA bf16 autocast, as
+    the pipeline): decoder(encoder(x)), binary cross-entropy, backward, one Adam step."""
     model, batches = preloaded_model_and_batches(settings, images, labels, device)
     parameters = [*model.encoder.parameters(), *model.decoder.parameters()]
     optimiser = torch.optim.Adam(parameters, lr=float(settings["lr"]))

@@ -44,8 +44,9 @@ def build_model(name: str, settings: dict, image_size: int) -> Autoencoder:
 
 def save_model(model: Autoencoder, settings: dict, path) -> None:
     """Write the model file atomically: a dict loadable with weights_only=True holding
-    `model` (name), `settings`, `image_size` and `state_dict` (on the CPU)."""
-    state_dict = {key: value.detach().cpu() for key, value in model.state_dict().items()}
+    `model` (name), `settings`, `image_size` and `state_dict` (on the CPU, contiguous whatever
+    memory format it was trained in)."""
+    state_dict = {key: value.detach().cpu().contiguous() for key, value in model.state_dict().items()}
     payload = {"model": model.name, "settings": settings, "image_size": model.image_size, "state_dict": state_dict}
     with atomic_path(path) as tmp:
         torch.save(payload, tmp)
