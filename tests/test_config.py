@@ -72,6 +72,9 @@ def test_study_config_is_valid_and_uses_real_data_and_pretrained_vgg():
     config = validated(config)
     assert config["dataset"]["source"] == "artbench" and config["dataset"]["image_size"] == 64
     assert config["style_loss"]["weights"] == "imagenet"
+    # the paper's models: the encoder sees the image alone, the TVAE's triplet weight is the peer's
+    assert config["training"]["shared"]["encoder_input"] == "image"
+    assert config["training"]["tvae"]["triplet_weight"] == 0.1
 
 
 def test_vgg19_layers_of_the_code_are_the_schema_enum():
