@@ -29,6 +29,9 @@ per criterion = 44 walks; quick: 100 images, only the AE and the AAE trained, 10
     images      400, 4,000, 24,000 synthetic images at 32 px     [100, 400]
     image_size  32, 64, 128 px at 400 images                     [32, 64 at 100 images]
     walks       pairs.n_per_criterion 2, 8, 25 (44, 176, 550)    [1, 2]
+    encoder_input  training.shared.encoder_input image and image_and_high_pass at the base point,
+                the AE and the AAE, alternated twice, the best of each counting (the ratio of their
+                epochs; `stylepath estimate` applies it to a config that sets image_and_high_pass)
 The exponent k of each curve is the slope of log(seconds) on log(axis value) (numpy polyfit;
 training: epoch_s, every other stage: work_s).
 Quote the machine-speed reference (recorded in the JSON) beside every wall time.
@@ -63,6 +66,7 @@ QUICK_MODELS = ("ae", "aae")  # --quick trains only these (so `stylepath estimat
 QUICK_BOOTSTRAP = 100  # --quick: analysis.clustering.n_bootstrap (the study's 1000 otherwise)
 WARM_UP_STEPS = 200  # AAE warm-up steps of the run that times one step
 THREAD_REPEATS = 2  # runs at each thread count (1, 2, 1, 2): the best of them counts
+ENCODER_INPUT_MODELS = ("ae", "aae")  # trained with each encoder input (the AAE encodes three times a step)
 CORES = 2
 
 
@@ -256,9 +260,10 @@ class Runner:
 
         return self.once(("data", n_images, image_size), run)
 
-    def train(self, n_images, image_size, model, axis, threads=None, warm_up_steps=0, repeat=0):
+    def train(self, n_images, image_size, model, axis, threads=None, warm_up_steps=0, repeat=0, encoder_input=None):
         data = self.data(n_images, image_size, axis)
-        folder = self.root / f"data_{n_images}_{image_size}" / f"{model}_t{threads}_w{warm_up_steps}_r{repeat}"
+        name = f"{model}_t{threads}_w{warm_up_steps}_r{repeat}_e{encoder_input}"
+        folder = self.root / f"data_{n_images}_{image_size}" / name
 
         def run():
             from stylepath.config import model_settings
@@ -268,19 +273,22 @@ class Runner:
             settings = model_settings(config, model, 0)
             if model == "aae":
                 settings["warm_up_steps"] = warm_up_steps
+            if encoder_input:
+                settings["encoder_input"] = encoder_input
             files = {"images": data["images"], "metadata": data["metadata"], "checkpoint": folder / "checkpoint.pt"}
             files |= {"model": folder / "model.pt", "history": folder / "history.csv"}
             used = threads or train_threads(config)
             measured = measure_child("train", settings, files, used, folder, "train")
             epoch = pd.read_csv(files["history"]).iloc[0]
             extra = {"epoch_s": float(epoch["seconds"] + epoch["eval_seconds"]), "warm_up_steps": warm_up_steps}
+            extra["encoder_input"] = settings["encoder_input"]
             extra["batches_per_epoch"] = int(
                 np.ceil((n_images - n_images * config["dataset"]["val_fraction"]) / settings["batch_size"])
             )
             self.record("train", model, (n_images, image_size, 0), axis, measured, extra)
             return files
 
-        return self.once(("train", n_images, image_size, model, threads, warm_up_steps, repeat), run)
+        return self.once(("train", n_images, image_size, model, threads, warm_up_steps, repeat, encoder_input), run)
 
     def chain_stage(self, stage, point, axis, settings, files, threads=1, tag=""):
         folder = self.root / "chains" / "_".join(map(str, point))
@@ -332,6 +340,15 @@ class Runner:
             "patterns", point, axis, {"patterns": config["patterns"], "style_loss": config["style_loss"]}, patterns
         )
         return walks, data
+
+    def encoder_input_axis(self, n_images, image_size, repeats=THREAD_REPEATS):
+        """One epoch of each of ENCODER_INPUT_MODELS with each encoder input, alternated `repeats` times."""
+        from stylepath.models.backbone import ENCODER_INPUTS
+
+        for repeat in range(repeats):
+            for model in ENCODER_INPUT_MODELS:
+                for encoder_input in ENCODER_INPUTS:
+                    self.train(n_images, image_size, model, "encoder_input", repeat=repeat, encoder_input=encoder_input)
 
     def threads_axis(self, train_point, walks_point, repeats=THREAD_REPEATS):
         """Training (AE) and both instruments at 1 and 2 threads, alternated `repeats` times."""
@@ -391,7 +408,7 @@ def fits(rows: pd.DataFrame, axes: dict, base: dict) -> list[dict]:
 def on_axis(group: pd.DataFrame, axis: str, base: dict) -> pd.Series:
     """Rows of `group` on `axis`: the other two quantities at the base point, or 0 where a stage
     has none (prepare-data ... analyse have no walks); the threads and warm-up runs left out."""
-    keep = ~group["axis"].isin(["threads", "warm_up"])
+    keep = ~group["axis"].isin(["threads", "warm_up", "encoder_input"])
     for other in set(AXIS_COLUMN) - {axis}:
         value = base[other] * WALKS_PER_N if other == "walks" else base[other]
         keep &= group[AXIS_COLUMN[other]].isin([value, 0])
@@ -418,6 +435,17 @@ def thread_speedups(rows: pd.DataFrame) -> dict:
         if {1, 2} <= set(by):
             speedups[name] = {"seconds_1": by[1], "seconds_2": by[2], "speedup_2": by[1] / by[2]}
     return speedups
+
+
+def encoder_input_ratios(rows: pd.DataFrame) -> dict:
+    """{model: {encoder input: its best epoch seconds / the best with `image`}} of the encoder_input runs."""
+    runs = rows[(rows["axis"] == "encoder_input") & (rows["stage"] == "train")]
+    best = runs.assign(epoch=runs.apply(seconds_of, axis=1)).groupby(["model", "encoder_input"])["epoch"].min()
+    return {
+        model: {given: float(seconds / of_model["image"]) for given, seconds in of_model.items()}
+        for model, of_model in ((m, best[m]) for m in best.index.get_level_values(0).unique())
+        if "image" in of_model
+    }
 
 
 def aae_warm_up(rows: pd.DataFrame) -> dict:
@@ -496,7 +524,7 @@ def machine_speed() -> str:
     return lines[-1].strip() if result.returncode == 0 and lines else "not available"
 
 
-ONLY = ("images", "image_size", "walks", "threads")  # what --only can pick (threads: and the AAE warm-up)
+ONLY = ("images", "image_size", "walks", "threads", "encoder_input")  # --only's choices (threads: + the AAE warm-up)
 
 
 def merged(paths) -> tuple[list[dict], dict]:
@@ -570,6 +598,9 @@ def measure_all(config: dict, mode: str, rows_path: Path, meta: dict, work, stop
                 train_point = (axes["images"][1], base["image_size"], 0)
                 runner.threads_axis(train_point, (base["images"], base["image_size"], axes["walks"][1]))
                 runner.train(base["images"], base["image_size"], "aae", "warm_up", warm_up_steps=WARM_UP_STEPS)
+            if "encoder_input" in only and mode == "full":
+                print("encoder input", flush=True)
+                runner.encoder_input_axis(base["images"], base["image_size"])
             if "image_size" in only:
                 for size in axes["image_size"][2:]:
                     print(f"image_size axis: {size} px", flush=True)
@@ -598,6 +629,8 @@ def summarise(config: dict, rows: list[dict], meta: dict, out: Path, figure: Pat
         "curves": curves,
         "rows": json.loads(rows.to_json(orient="records")),
     }
+    if (rows["axis"] == "encoder_input").any():
+        results["encoder_input"] = encoder_input_ratios(rows)
     if (rows["axis"] == "warm_up").any():
         results["warm_up"] = aae_warm_up(rows) | {"batch_size": int(model_settings(config, "aae", 0)["batch_size"])}
     print_table(curves)
@@ -610,6 +643,9 @@ def summarise(config: dict, rows: list[dict], meta: dict, out: Path, figure: Pat
               f"({share:.0%}, {ranking[0][1]:.3g} s); then {others}")  # fmt: skip
     speedups = ", ".join(f"{k} {v['speedup_2']:.2f}x" for k, v in results["speedups"].items())
     print(f"1 -> 2 threads: {speedups or 'not measured'}")
+    for model, ratios in results.get("encoder_input", {}).items():
+        ratio = ratios.get("image_and_high_pass", float("nan"))
+        print(f"{model} epoch with image_and_high_pass / with image: {ratio:.3f}")
     if "warm_up" in results:
         print(f"AAE warm-up: {results['warm_up']['seconds_per_step'] * 1000:.1f} ms per step")
     reference = meta["machine_speed_reference_s"]

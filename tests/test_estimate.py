@@ -76,3 +76,28 @@ def test_a_bad_config_gives_a_clear_error(tmp_path):
         cli.main(["estimate", "--configfile", str(folder)])
     with pytest.raises(SystemExit, match="scaling measurements .* do not exist"):
         cli.main(["estimate", "--configfile", str(TINY), "--measurements", str(tmp_path / "none.json")])
+
+
+def test_the_high_pass_input_scales_training_by_its_measured_ratio():
+    results = estimate.read_measurements(estimate.MEASUREMENTS)
+    results["encoder_input"] = {
+        "ae": {"image": 1.0, "image_and_high_pass": 1.25},
+        "aae": {"image": 1.0, "image_and_high_pass": 1.5},
+    }
+    config = estimate.read_config(STUDY)
+    plain = estimate.predict(config, results)
+    config["training"]["shared"]["encoder_input"] = "image_and_high_pass"
+    high_pass = estimate.predict(config, results)
+    assert plain["encoder_input"] == {}
+    assert high_pass["encoder_input"]["vae"] == ("image_and_high_pass", 1.25)  # the AE's ratio for a model not measured
+    for model, factor in (("vae", 1.25), ("aae", 1.5)):
+        before, after = stage(plain, f"train:{model}"), stage(high_pass, f"train:{model}")
+        startup = estimate.startup_seconds(results, f"train:{model}")
+        epochs_before = before["seconds_per_job"] - startup
+        # the AAE's warm-up is not scaled: 2% of its job
+        assert after["seconds_per_job"] - startup == pytest.approx(epochs_before * factor, rel=0.02)
+    assert stage(high_pass, "encode")["seconds_per_job"] == stage(plain, "encode")["seconds_per_job"]
+    assert "train with encoder_input image_and_high_pass: epochs" in estimate.report(high_pass, results, "x.yaml")
+    del results["encoder_input"]
+    with pytest.raises(estimate.StylepathError, match="no epoch time with encoder_input image_and_high_pass"):
+        estimate.predict(config, results)

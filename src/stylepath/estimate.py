@@ -10,7 +10,10 @@ Per stage and job (one job per chain = model x replicate; prepare-data one job):
     seconds  start-up + work(N, P, W): the work measured at the base point times, per axis (images
              N, side P in px, walks W per chain), its measured ratio to the base at the nearest
              measured size and the fitted power law (x / x_measured)^k beyond it (separable,
-             assumed); train: start-up + epochs x seconds per epoch (+ the AAE's warm-up steps).
+             assumed); train: start-up + epochs x seconds per epoch (+ the AAE's warm-up steps),
+             times the measured epoch ratio of the config's `encoder_input` to `image` (measured at
+             the base point for the AE and the AAE, the AE's for the other models; assumed the same
+             at every size).
              Threads beyond those measured (1 and 2): Amdahl's law with the parallel share that the
              1 -> 2 thread speed-up implies (assumed).
     peak MB  the child's RSS after imports + the work's memory scaled the same way.
@@ -192,6 +195,21 @@ def series_of(config: dict) -> list[tuple[str, str, int]]:
     return rows + [("patterns", "patterns", per_chain)]
 
 
+def encoder_input_factor(results: dict, model: str, encoder_input: str) -> float:
+    """Epoch seconds with `encoder_input` / with `image` (the measured ratio of `model`, else the
+    AE's); a StylepathError when the measurements have none for that input."""
+    if encoder_input == "image":
+        return 1.0
+    ratios = results.get("encoder_input", {})
+    of_model = ratios.get(model) or ratios.get("ae") or {}
+    if encoder_input not in of_model:
+        raise StylepathError(
+            f"the scaling measurements hold no epoch time with encoder_input {encoder_input}: "
+            "run `python benchmarks/scaling.py` (its encoder_input axis)"
+        )
+    return of_model[encoder_input]
+
+
 def job_seconds(config: dict, results: dict, stage: str, series: str, at: dict, extra: dict, threads: int):
     """(seconds of one job at `threads`, measured?)."""
     axes, _ = STAGES[stage]
@@ -202,7 +220,7 @@ def job_seconds(config: dict, results: dict, stage: str, series: str, at: dict, 
     factor, threads_measured = thread_factor(results, series, threads, measured_threads)
     if stage == "train":
         settings = model_settings(config, series.split(":")[1], 0)
-        work *= int(settings["epochs"])
+        work *= int(settings["epochs"]) * encoder_input_factor(results, settings["model"], settings["encoder_input"])
         if "warm_up_steps" in settings and results.get("warm_up"):
             warm = results["warm_up"]
             # measured at the base size and batch; scaled as an epoch with the side, linearly with the batch
@@ -252,7 +270,15 @@ def predict(config: dict, results: dict, n_images: int | None = None) -> dict:
             }
         )
     machines = {name: wall_seconds(config, results, stages, at, extra, cores) for name, cores in MACHINES.items()}
-    return {"sizes": at | extra, "stages": stages, "machines": machines}
+    inputs = encoder_inputs(config, results)
+    return {"sizes": at | extra, "stages": stages, "machines": machines, "encoder_input": inputs}
+
+
+def encoder_inputs(config: dict, results: dict) -> dict:
+    """{model: (its encoder_input, the epoch factor applied)} for the models not on `image`."""
+    chosen = {model: model_settings(config, model, 0)["encoder_input"] for model in config["models"]}
+    chosen = {model: given for model, given in chosen.items() if given != "image"}
+    return {model: (given, encoder_input_factor(results, model, given)) for model, given in chosen.items()}
 
 
 def wall_seconds(config: dict, results: dict, stages: list[dict], at: dict, extra: dict, cores: int) -> dict:
@@ -308,6 +334,14 @@ def report(prediction: dict, results: dict, path) -> str:
     total_disk = sum(r["disk_bytes"] for r in prediction["stages"])
     lines += ["", f"disk, all stages above: {human_bytes(total_disk)}; peak memory of one job: "
               f"{max(r['peak_mb'] for r in prediction['stages']):.0f} MB; not predicted: {NOT_PREDICTED}"]  # fmt: skip
+    if prediction["encoder_input"]:
+        factors = ", ".join(f"{model} x{factor:.3f}" for model, (_, factor) in prediction["encoder_input"].items())
+        given = next(iter(prediction["encoder_input"].values()))[0]
+        base = results["base"]
+        lines.append(
+            f"train with encoder_input {given}: epochs {factors}, the ratio to `image` measured at "
+            f"{base['images']} images of {base['image_size']} px (assumed the same at other sizes)"
+        )
     lines.append("wall time:")
     for name, machine in prediction["machines"].items():
         lines.append(f"  {name:26} {human_seconds(machine['seconds']):>10}  ({machine['basis']})")
