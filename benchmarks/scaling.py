@@ -11,7 +11,8 @@ Every measurement is one child process (`python benchmarks/scaling.py --child SP
 stage on generated inputs with config/study.yaml's settings (over config.yaml and the schema's
 defaults), except: synthetic paintings (`dataset.synthetic.n_per_style`), random VGG19 weights (the
 same network and cost as imagenet's, nothing downloaded), ONE training epoch per model (the study's
-cost is the measured per-epoch cost times its epochs) and no AAE warm-up (timed on its own, per
+cost is the measured per-epoch cost times its epochs, its statistics counted only in the epochs
+`eval_every` evaluates: their share of the epoch is recorded, `eval_s`) and no AAE warm-up (timed on its own, per
 step). Stages run through one adapter each (`STAGES`): the real command's `main` (prepare-data,
 train, encode, analyse, select-pairs, patterns) or the stage's own functions (interpolate:
 decode_trajectories; style loss: instruments.measure with one instrument at a time), so a renamed
@@ -30,8 +31,8 @@ per criterion = 44 walks; quick: 100 images, only the AE and the AAE trained, 10
     image_size  32, 64, 128 px at 400 images                     [32, 64 at 100 images]
     walks       pairs.n_per_criterion 2, 8, 25 (44, 176, 550)    [1, 2]
     encoder_input  training.shared.encoder_input image and image_and_high_pass at the base point,
-                the AE and the AAE, alternated twice, the best of each counting (the ratio of their
-                epochs; `stylepath estimate` applies it to a config that sets image_and_high_pass)
+                every model, alternated twice, the best of each counting (the ratio of their epochs;
+                `stylepath estimate` applies it to a config that sets image_and_high_pass)
 The exponent k of each curve is the slope of log(seconds) on log(axis value) (numpy polyfit;
 training: epoch_s, every other stage: work_s).
 Quote the machine-speed reference (recorded in the JSON) beside every wall time.
@@ -66,7 +67,7 @@ QUICK_MODELS = ("ae", "aae")  # --quick trains only these (so `stylepath estimat
 QUICK_BOOTSTRAP = 100  # --quick: analysis.clustering.n_bootstrap (the study's 1000 otherwise)
 WARM_UP_STEPS = 200  # AAE warm-up steps of the run that times one step
 THREAD_REPEATS = 2  # runs at each thread count (1, 2, 1, 2): the best of them counts
-ENCODER_INPUT_MODELS = ("ae", "aae")  # trained with each encoder input (the AAE encodes three times a step)
+ENCODER_INPUT_MODELS = MODELS  # trained with each encoder input (the AAE encodes three times a step)
 CORES = 2
 
 
@@ -281,7 +282,7 @@ class Runner:
             measured = measure_child("train", settings, files, used, folder, "train")
             epoch = pd.read_csv(files["history"]).iloc[0]
             extra = {"epoch_s": float(epoch["seconds"] + epoch["eval_seconds"]), "warm_up_steps": warm_up_steps}
-            extra["encoder_input"] = settings["encoder_input"]
+            extra |= {"encoder_input": settings["encoder_input"], "eval_s": float(epoch["eval_seconds"])}
             extra["batches_per_epoch"] = int(
                 np.ceil((n_images - n_images * config["dataset"]["val_fraction"]) / settings["batch_size"])
             )
@@ -446,6 +447,17 @@ def encoder_input_ratios(rows: pd.DataFrame) -> dict:
         for model, of_model in ((m, best[m]) for m in best.index.get_level_values(0).unique())
         if "image" in of_model
     }
+
+
+def eval_shares(rows: pd.DataFrame) -> dict:
+    """{model: the share of a measured epoch (its one epoch is evaluated) that the evaluation takes}
+    at the base point, image input, from the runs that recorded it (the fastest of them)."""
+    if "eval_s" not in rows:
+        return {}
+    runs = rows[(rows["stage"] == "train") & rows["eval_s"].notna() & (rows["encoder_input"] == "image")]
+    runs = runs[runs["axis"].isin(["images", "encoder_input"]) & (runs["n_images"] == runs["n_images"].min())]
+    fastest = runs.loc[runs.groupby("model")["epoch_s"].idxmin()]
+    return {row.model: float(row.eval_s / row.epoch_s) for row in fastest.itertuples()}
 
 
 def aae_warm_up(rows: pd.DataFrame) -> dict:
@@ -631,6 +643,7 @@ def summarise(config: dict, rows: list[dict], meta: dict, out: Path, figure: Pat
     }
     if (rows["axis"] == "encoder_input").any():
         results["encoder_input"] = encoder_input_ratios(rows)
+    results["eval_share"] = eval_shares(rows)
     if (rows["axis"] == "warm_up").any():
         results["warm_up"] = aae_warm_up(rows) | {"batch_size": int(model_settings(config, "aae", 0)["batch_size"])}
     print_table(curves)
@@ -646,6 +659,8 @@ def summarise(config: dict, rows: list[dict], meta: dict, out: Path, figure: Pat
     for model, ratios in results.get("encoder_input", {}).items():
         ratio = ratios.get("image_and_high_pass", float("nan"))
         print(f"{model} epoch with image_and_high_pass / with image: {ratio:.3f}")
+    for model, share in results["eval_share"].items():
+        print(f"{model}: the epoch's statistics take {share:.0%} of an evaluated epoch")
     if "warm_up" in results:
         print(f"AAE warm-up: {results['warm_up']['seconds_per_step'] * 1000:.1f} ms per step")
     reference = meta["machine_speed_reference_s"]

@@ -101,3 +101,20 @@ def test_the_high_pass_input_scales_training_by_its_measured_ratio():
     del results["encoder_input"]
     with pytest.raises(estimate.StylepathError, match="no epoch time with encoder_input image_and_high_pass"):
         estimate.predict(config, results)
+
+
+def test_the_epochs_statistics_count_only_in_the_epochs_eval_every_evaluates():
+    results = estimate.read_measurements(estimate.MEASUREMENTS)
+    results["eval_share"] = {"ae": 0.2}  # the AE's share stands in for a model not measured
+    settings = {"model": "vae", "epochs": 100, "eval_every": 5}
+    assert estimate.evaluated_share(results, settings) == pytest.approx(0.8 + 0.2 * 20 / 100)
+    assert estimate.evaluated_share(results, settings | {"epochs": 12}) == pytest.approx(0.8 + 0.2 * 3 / 12)  # + last
+    assert estimate.evaluated_share(results, settings | {"eval_every": 1}) == 1.0
+    del results["eval_share"]
+    assert estimate.evaluated_share(results, settings) == 1.0  # not measured: every epoch as measured
+    measured = estimate.read_measurements(estimate.MEASUREMENTS)
+    config = estimate.read_config(STUDY)
+    assert config["training"]["shared"]["eval_every"] == 5  # config.yaml's, which the study keeps
+    study = stage(estimate.predict(config, measured), "train:vae")["seconds_per_job"]
+    config["training"]["shared"]["eval_every"] = 1
+    assert stage(estimate.predict(config, measured), "train:vae")["seconds_per_job"] > 1.1 * study

@@ -11,9 +11,10 @@ Per stage and job (one job per chain = model x replicate; prepare-data one job):
              N, side P in px, walks W per chain), its measured ratio to the base at the nearest
              measured size and the fitted power law (x / x_measured)^k beyond it (separable,
              assumed); train: start-up + epochs x seconds per epoch (+ the AAE's warm-up steps),
-             times the measured epoch ratio of the config's `encoder_input` to `image` (measured at
-             the base point for the AE and the AAE, the AE's for the other models; assumed the same
-             at every size).
+             times the measured epoch ratio of the config's `encoder_input` to `image` (measured per
+             model at the base point; assumed the same at every size); the measured epoch includes
+             its statistics, which `eval_every` runs only in some epochs: their measured share of the
+             epoch (per model, base point; assumed the same at every size) counts only in those.
              Threads beyond those measured (1 and 2): Amdahl's law with the parallel share that the
              1 -> 2 thread speed-up implies (assumed).
     peak MB  the child's RSS after imports + the work's memory scaled the same way.
@@ -210,6 +211,19 @@ def encoder_input_factor(results: dict, model: str, encoder_input: str) -> float
     return of_model[encoder_input]
 
 
+def evaluated_share(results: dict, settings: dict) -> float:
+    """Seconds of the run's epochs on average / a measured (evaluated) epoch's: the evaluation's
+    measured share s of an epoch counts in the epochs that `eval_every` evaluates (every
+    eval_every-th and the last). Without a measured share, every epoch as measured."""
+    shares = results.get("eval_share", {})
+    share = shares.get(settings["model"], shares.get("ae"))
+    if share is None:
+        return 1.0
+    epochs, every = int(settings["epochs"]), int(settings["eval_every"])
+    evaluated = epochs // every + (epochs % every != 0)
+    return (1 - share) + share * evaluated / epochs
+
+
 def job_seconds(config: dict, results: dict, stage: str, series: str, at: dict, extra: dict, threads: int):
     """(seconds of one job at `threads`, measured?)."""
     axes, _ = STAGES[stage]
@@ -220,7 +234,8 @@ def job_seconds(config: dict, results: dict, stage: str, series: str, at: dict, 
     factor, threads_measured = thread_factor(results, series, threads, measured_threads)
     if stage == "train":
         settings = model_settings(config, series.split(":")[1], 0)
-        work *= int(settings["epochs"]) * encoder_input_factor(results, settings["model"], settings["encoder_input"])
+        work *= int(settings["epochs"]) * evaluated_share(results, settings)
+        work *= encoder_input_factor(results, settings["model"], settings["encoder_input"])
         if "warm_up_steps" in settings and results.get("warm_up"):
             warm = results["warm_up"]
             # measured at the base size and batch; scaled as an epoch with the side, linearly with the batch
