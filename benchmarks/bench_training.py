@@ -1,6 +1,6 @@
 """Training throughput of each model against a bare forward+backward loop of its network.
 
-pipeline  `stylepath train` itself (stylepath.train.main, as the train rule calls it) on a
+pipeline  `stylepath train` itself (its command line, as the train rule calls it) on a
           data set of random uint8 images, all in the train split. Its history's per-epoch
           `seconds` cover the shuffle, the uint8 -> float conversion, the model's
           training_step (every phase of its algorithm), the loss sums and the finiteness
@@ -17,7 +17,7 @@ costs beyond one forward + backward. The first epoch of each is a warm-up; throu
 is train images per second.
 """
 
-import argparse
+import json
 import time
 from functools import partial
 
@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from timing import environment, median, quiet, synchronize
 
-import stylepath.train
+from stylepath import cli
 from stylepath.models import build_model
 from stylepath.models.backbone import to_model_input
 
@@ -56,18 +56,19 @@ def write_train_data(folder, n_images: int, size: int, seed: int = 0) -> tuple[s
 def pipeline_epoch_seconds(settings: dict, images_path, metadata_path, folder, threads: int) -> pd.DataFrame:
     """Per-epoch `seconds` (the minibatch loop) and `eval_seconds` (the epoch's statistics) of
     `stylepath train` with `settings`, from its history."""
-    args = argparse.Namespace(
-        settings=settings,
-        images=images_path,
-        metadata=metadata_path,
-        checkpoint=str(folder / f"{settings['model']}.checkpoint.pt"),
-        model_out=str(folder / f"{settings['model']}.pt"),
-        history=str(folder / f"{settings['model']}.history.csv"),
-        threads=threads,
-    )
+    files = {
+        "images": images_path,
+        "metadata": metadata_path,
+        "checkpoint": folder / f"{settings['model']}.checkpoint.pt",
+        "model": folder / f"{settings['model']}.pt",
+        "history": folder / f"{settings['model']}.history.csv",
+    }
+    argv = ["train", "--settings", json.dumps(settings), "--threads", str(threads)]
+    for key, path in files.items():
+        argv += [cli.flag(key), str(path)]
     with quiet():
-        stylepath.train.main(args)
-    return pd.read_csv(args.history)[["seconds", "eval_seconds"]]
+        cli.main(argv)  # the command line as the rule gives it, so that a renamed file argument fails here too
+    return pd.read_csv(files["history"])[["seconds", "eval_seconds"]]
 
 
 def preloaded_model_and_batches(settings: dict, images: np.ndarray, labels: np.ndarray, device):
@@ -126,12 +127,13 @@ def bare_epoch_seconds(settings: dict, images: np.ndarray, labels: np.ndarray, d
 def benchmark(settings: dict, size: int, folder, n_batches: int, repeats: int, threads: int, device) -> dict:
     """Median train images/s of the pipeline and the bare loop for one model.
 
-    settings: the model's training settings (model_settings); epochs is replaced by
+    settings: the model's training settings (model_settings); eval_every is 1, epochs
     repeats + 1 (one warm-up epoch); the data set holds n_batches full minibatches of
     size x size px images; `folder` receives the data and the pipeline's files.
     """
     device = torch.device(device)
-    settings = {**settings, "epochs": repeats + 1, "warm_up_steps": 0}  # the AAE's one-off warm-up aside
+    # the AAE's one-off warm-up aside; every epoch's statistics, to time them
+    settings = {**settings, "epochs": repeats + 1, "warm_up_steps": 0, "eval_every": 1}
     n_images = n_batches * int(settings["batch_size"])
     images_path, metadata_path = write_train_data(folder, n_images, size, int(settings["seed"]))
     with environment(STYLEPATH_DEVICE=device.type):  # the device select_device() gives train
