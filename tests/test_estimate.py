@@ -40,8 +40,22 @@ def test_the_images_disk_figure_is_n_h_w_3_bytes():
     assert stage(study, "prepare_data")["disk_bytes"] == 4 * 6000 * 64 * 64 * 3  # ArtBench: 6,000 per style, 64 px
     walks = study["sizes"]["walks"]
     assert walks == 25 * (4 + 3 * 6)  # 4 criteria of 25 walks, 3 of 25 per pair of styles (6 pairs of 4)
-    interpolate = stage(study, "interpolate")
-    assert interpolate["disk_bytes"] == interpolate["jobs"] * walks * 10 * 64 * 64 * 3
+    walk_images = stage(study, "walks")["jobs"] * walks * 10 * 64 * 64 * 3
+    assert walk_images < stage(study, "walks")["disk_bytes"] < 1.05 * walk_images  # and the style-loss tables (~1%)
+
+
+def test_the_walks_job_pays_one_start_up_for_the_decoding_and_every_instrument():
+    results = estimate.read_measurements(estimate.MEASUREMENTS)
+    config = estimate.read_config(DEMO)
+    walks = stage(estimate.predict(config, results), "walks")
+    parts_run = [series for _, series in walks["parts"]]
+    assert parts_run == ["interpolate", "style_loss:gatys", "style_loss:portilla_simoncelli"]
+    at, extra = estimate.sizes(config)
+    parts = [estimate.part_seconds(config, results, *part, at, extra, 1) for part in walks["parts"]]
+    startups = [estimate.startup_seconds(results, series) for _, series in walks["parts"]]
+    assert min(startups) > 0.3  # each measured child imports torch
+    assert walks["seconds_per_job"] == pytest.approx(max(startups) + sum(work for work, _ in parts))
+    assert walks["seconds_per_job"] < sum(startups) + sum(work for work, _ in parts)
 
 
 def test_every_figure_says_how_it_is_known():
@@ -59,7 +73,7 @@ def test_the_command_prints_the_table_with_its_bases(capsys):
     cli.main(["estimate", "--configfile", str(STUDY)])
     out = capsys.readouterr().out
     assert "24000 images of 64 px, 15 chains, 550 walks of 10 steps per chain" in out
-    assert "style_loss:gatys" in out and "measured" in out and "assumed" in out
+    assert "walks: one job runs interpolate, style_loss:gatys" in out and "measured" in out and "assumed" in out
     assert "one GPU" in out and estimate.GPU_NOTE in out
 
 

@@ -20,6 +20,9 @@ Per stage and job (one job per chain = model x replicate; prepare-data one job):
     peak MB  the child's RSS after imports + the work's memory scaled the same way.
     disk     images.npy N x P x P x 3 bytes and walk images W x steps x P x P x 3 bytes exactly
              (the 128-byte .npy header aside); other outputs' measured bytes scaled the same way.
+The walks job runs the decoding and every instrument in one process (measured apart): its seconds
+are the largest of their start-ups (shared: the interpreter and torch; assumed) plus the sum of
+their work, its peak the largest of theirs, its disk the sum.
 Wall time on a machine of C cores: stage after stage, each stage's jobs run C // threads at a time
 (Snakemake's --cores C; the chains' overlap and the jobs not measured, summaries, figures,
 calibration, controls, explorer, left out: assumed). The same per-core speed as the machine the
@@ -185,15 +188,17 @@ def startup_seconds(results: dict, series: str) -> float:
 # ----------------------------------------------------------------------------- prediction
 
 
-def series_of(config: dict) -> list[tuple[str, str, int]]:
-    """(stage, series, jobs) the config runs: train per model, style loss per instrument."""
+def jobs_of(config: dict) -> list[tuple[str, int, tuple]]:
+    """(job, jobs, parts) the config runs, parts the (stage, series) measured apart that one job runs:
+    train per model; walks: the decoding and each instrument's style loss."""
     chains = len(config["replicates"])
-    rows = [("prepare_data", "prepare_data", 1)]
-    rows += [("train", f"train:{model}", chains) for model in config["models"]]
+    rows = [("prepare_data", 1, (("prepare_data", "prepare_data"),))]
+    rows += [(f"train:{model}", chains, (("train", f"train:{model}"),)) for model in config["models"]]
     per_chain = chains * len(config["models"])
-    rows += [(stage, stage, per_chain) for stage in ("encode", "analyse", "select_pairs", "interpolate")]
-    rows += [("style_loss", f"style_loss:{i}", per_chain) for i in config["style_loss"]["instruments"]]
-    return rows + [("patterns", "patterns", per_chain)]
+    rows += [(stage, per_chain, ((stage, stage),)) for stage in ("encode", "analyse", "select_pairs")]
+    instruments = (("style_loss", f"style_loss:{i}") for i in config["style_loss"]["instruments"])
+    rows.append(("walks", per_chain, (("interpolate", "interpolate"), *instruments)))
+    return rows + [("patterns", per_chain, (("patterns", "patterns"),))]
 
 
 def encoder_input_factor(results: dict, model: str, encoder_input: str) -> float:
@@ -224,8 +229,16 @@ def evaluated_share(results: dict, settings: dict) -> float:
     return (1 - share) + share * evaluated / epochs
 
 
-def job_seconds(config: dict, results: dict, stage: str, series: str, at: dict, extra: dict, threads: int):
-    """(seconds of one job at `threads`, measured?)."""
+def job_seconds(config: dict, results: dict, parts: tuple, at: dict, extra: dict, threads: int):
+    """(seconds of one job running `parts` at `threads`, measured?): the largest start-up of its parts
+    plus the sum of their work."""
+    timed = [part_seconds(config, results, stage, series, at, extra, threads) for stage, series in parts]
+    startup = max(startup_seconds(results, series) for _, series in parts)
+    return startup + sum(work for work, _ in timed), all(measured for _, measured in timed)
+
+
+def part_seconds(config: dict, results: dict, stage: str, series: str, at: dict, extra: dict, threads: int):
+    """(seconds of `series`' work at `threads`, start-up apart; measured?)."""
     axes, _ = STAGES[stage]
     if stage in ("interpolate", "style_loss", "patterns"):  # their cost follows walk images, walks x steps
         at = dict(at, walks=at["walks"] * extra["steps"] / MEASURED_STEPS)
@@ -242,7 +255,7 @@ def job_seconds(config: dict, results: dict, stage: str, series: str, at: dict, 
             size_factor, _ = axis_factor(results, series, "image_size", at["image_size"], "seconds", "exponent")
             batch = settings["batch_size"] / warm["batch_size"]
             work += settings["warm_up_steps"] * warm["seconds_per_step"] * size_factor * batch
-    return startup_seconds(results, series) + work * factor, inside and threads_measured
+    return work * factor, inside and threads_measured
 
 
 def disk_bytes(results: dict, stage: str, series: str, at: dict, extra: dict) -> tuple[float, str]:
@@ -261,32 +274,40 @@ def predict(config: dict, results: dict, n_images: int | None = None) -> dict:
     disk; per machine kind: the wall time. Each figure says how it is known."""
     at, extra = sizes(config, n_images)
     stages = []
-    for stage, series, jobs in series_of(config):
-        rule_threads = STAGES[stage][1] or int(config["training"]["threads"])
+    for job, jobs, parts in jobs_of(config):
+        rule_threads = max(STAGES[stage][1] or int(config["training"]["threads"]) for stage, _ in parts)
         threads = min(rule_threads, MACHINES["2-core CPU"])
-        seconds, measured = job_seconds(config, results, stage, series, at, extra, threads)
-        memory, memory_inside = scaled(results, series, STAGES[stage][0], at, "memory")
-        disk, disk_basis = disk_bytes(results, stage, series, at, extra)
+        seconds, measured = job_seconds(config, results, parts, at, extra, threads)
+        peaks = [peak_mb(results, stage, series, at) for stage, series in parts]
+        disks = [disk_bytes(results, stage, series, at, extra) for stage, series in parts]
+        disk = sum(bytes_ for bytes_, _ in disks)
         stages.append(
             {
-                "stage": stage,
-                "series": series,
+                "stage": parts[0][0] if len(parts) == 1 else job,
+                "series": job,
+                "parts": parts,
                 "jobs": jobs,
                 "threads": threads,
                 "rule_threads": rule_threads,
                 "seconds_per_job": seconds,
                 "job_seconds": seconds * jobs,
                 "seconds_basis": "measured" if measured else "extrapolated",
-                "peak_mb": base_value(results, series, "import_mb") + memory,
-                "memory_basis": "measured" if memory_inside else "extrapolated",
+                "peak_mb": max(peak for peak, _ in peaks),
+                "memory_basis": "measured" if all(inside for _, inside in peaks) else "extrapolated",
                 "disk_bytes_per_job": disk,
-                "disk_bytes": disk * (1 if stage == "prepare_data" else jobs),
-                "disk_basis": disk_basis,
+                "disk_bytes": disk * (1 if job == "prepare_data" else jobs),
+                "disk_basis": " + ".join(dict.fromkeys(basis for _, basis in disks)),
             }
         )
     machines = {name: wall_seconds(config, results, stages, at, extra, cores) for name, cores in MACHINES.items()}
     inputs = encoder_inputs(config, results)
     return {"sizes": at | extra, "stages": stages, "machines": machines, "encoder_input": inputs}
+
+
+def peak_mb(results: dict, stage: str, series: str, at: dict) -> tuple[float, bool]:
+    """(peak MB of `series` at the sizes `at`: its RSS after imports + its work's memory scaled, measured?)."""
+    memory, inside = scaled(results, series, STAGES[stage][0], at, "memory")
+    return base_value(results, series, "import_mb") + memory, inside
 
 
 def encoder_inputs(config: dict, results: dict) -> dict:
@@ -302,7 +323,7 @@ def wall_seconds(config: dict, results: dict, stages: list[dict], at: dict, extr
     total, inside, threads_measured = 0.0, True, True
     for stage in stages:
         threads = min(stage["rule_threads"], cores)
-        seconds, measured = job_seconds(config, results, stage["stage"], stage["series"], at, extra, threads)
+        seconds, measured = job_seconds(config, results, stage["parts"], at, extra, threads)
         total += math.ceil(stage["jobs"] / max(cores // threads, 1)) * seconds
         inside = inside and stage["seconds_basis"] == "measured"
         threads_measured = threads_measured and threads <= 2
@@ -349,6 +370,11 @@ def report(prediction: dict, results: dict, path) -> str:
     total_disk = sum(r["disk_bytes"] for r in prediction["stages"])
     lines += ["", f"disk, all stages above: {human_bytes(total_disk)}; peak memory of one job: "
               f"{max(r['peak_mb'] for r in prediction['stages']):.0f} MB; not predicted: {NOT_PREDICTED}"]  # fmt: skip
+    for r in (r for r in prediction["stages"] if len(r["parts"]) > 1):
+        lines.append(
+            f"{r['series']}: one job runs {', '.join(series for _, series in r['parts'])} (measured apart): "
+            "the largest of their start-ups (assumed shared) plus the sum of their work"
+        )
     if prediction["encoder_input"]:
         factors = ", ".join(f"{model} x{factor:.3f}" for model, (_, factor) in prediction["encoder_input"].items())
         given = next(iter(prediction["encoder_input"].values()))[0]
