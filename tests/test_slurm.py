@@ -32,7 +32,7 @@ CANNOT_PROVIDE_SLURM = 77  # start.sh's exit status when this machine cannot hos
 TARGET = "all"  # what both runs build: a rule or a file, e.g. "results/tiny/data/images.npy"
 MODELS = ["vae"]  # one model keeps the two runs to a few minutes; every rule still runs
 REPLICATES = [0, 1]  # two training seeds: one training job (one GPU job) per replicate
-GPU_RULES = {"train", "walks"}  # rules whose `resources: gpu=1` must reach SLURM
+GPU_RULES = {"train", "walks", "calibrate"}  # rules whose `resources: gpu=1` must reach SLURM
 TIMING_COLUMNS = {"seconds", "eval_seconds"}  # table columns that hold wall-clock times, not results
 NOT_RESULTS = {"logs", "benchmarks"}  # folders under results/<run>/ that differ by nature
 # Test-only settings on top of the profile: check on jobs 1 s after a submission or a

@@ -29,7 +29,7 @@ def select_device(name: str = "auto", *, gpu_job: bool = False):
     """The torch.device this process computes on.
 
     `auto` (the default): a job that holds Snakemake's `gpu` resource (`gpu_job=True`: train,
-    style_loss) claims a GPU of its own from the slot pool (`stylepath.gpus`; it waits while
+    walks, calibrate) claims a GPU of its own from the slot pool (`stylepath.gpus`; it waits while
     every visible GPU is held by another stylepath job) and keeps it until it exits; every
     other job, and every job on a machine without CUDA, uses the CPU: a job Snakemake does not
     count as a GPU job must not take a GPU from one that it counts.

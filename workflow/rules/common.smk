@@ -42,7 +42,7 @@ from stylepath.sources import command_sources
 
 # The GPU rules ask for a GPU only where this machine has one, so that on a CPU machine the
 # default profile's `gpu: 1` does not run them one at a time. On SLURM, profiles/slurm gives
-# train and style_loss `gpu: 1` whatever the submitting host has.
+# train, walks and calibrate `gpu: 1` whatever the submitting host has.
 GPU = 1 if visible_gpu_count() else 0
 
 
