@@ -188,17 +188,17 @@ def startup_seconds(results: dict, series: str) -> float:
 # ----------------------------------------------------------------------------- prediction
 
 
-def jobs_of(config: dict) -> list[tuple[str, int, tuple]]:
-    """(job, jobs, parts) the config runs, parts the (stage, series) measured apart that one job runs:
-    train per model; walks: the decoding and each instrument's style loss."""
+def jobs_of(config: dict) -> list[tuple[str, str, int, tuple]]:
+    """(rule, job, jobs, parts) the config runs, parts the (stage, series) measured apart that one
+    job runs: train per model; walks: the decoding and each instrument's style loss."""
     chains = len(config["replicates"])
-    rows = [("prepare_data", 1, (("prepare_data", "prepare_data"),))]
-    rows += [(f"train:{model}", chains, (("train", f"train:{model}"),)) for model in config["models"]]
+    rows = [("prepare_data", "prepare_data", 1, (("prepare_data", "prepare_data"),))]
+    rows += [("train", f"train:{model}", chains, (("train", f"train:{model}"),)) for model in config["models"]]
     per_chain = chains * len(config["models"])
-    rows += [(stage, per_chain, ((stage, stage),)) for stage in ("encode", "analyse", "select_pairs")]
+    rows += [(stage, stage, per_chain, ((stage, stage),)) for stage in ("encode", "analyse", "select_pairs")]
     instruments = (("style_loss", f"style_loss:{i}") for i in config["style_loss"]["instruments"])
-    rows.append(("walks", per_chain, (("interpolate", "interpolate"), *instruments)))
-    return rows + [("patterns", per_chain, (("patterns", "patterns"),))]
+    rows.append(("walks", "walks", per_chain, (("interpolate", "interpolate"), *instruments)))
+    return rows + [("patterns", "patterns", per_chain, (("patterns", "patterns"),))]
 
 
 def encoder_input_factor(results: dict, model: str, encoder_input: str) -> float:
@@ -274,7 +274,7 @@ def predict(config: dict, results: dict, n_images: int | None = None) -> dict:
     disk; per machine kind: the wall time. Each figure says how it is known."""
     at, extra = sizes(config, n_images)
     stages = []
-    for job, jobs, parts in jobs_of(config):
+    for rule, job, jobs, parts in jobs_of(config):
         rule_threads = max(STAGES[stage][1] or int(config["training"]["threads"]) for stage, _ in parts)
         threads = min(rule_threads, MACHINES["2-core CPU"])
         seconds, measured = job_seconds(config, results, parts, at, extra, threads)
@@ -283,7 +283,7 @@ def predict(config: dict, results: dict, n_images: int | None = None) -> dict:
         disk = sum(bytes_ for bytes_, _ in disks)
         stages.append(
             {
-                "stage": parts[0][0] if len(parts) == 1 else job,
+                "stage": rule,
                 "series": job,
                 "parts": parts,
                 "jobs": jobs,
@@ -295,7 +295,7 @@ def predict(config: dict, results: dict, n_images: int | None = None) -> dict:
                 "peak_mb": max(peak for peak, _ in peaks),
                 "memory_basis": "measured" if all(inside for _, inside in peaks) else "extrapolated",
                 "disk_bytes_per_job": disk,
-                "disk_bytes": disk * (1 if job == "prepare_data" else jobs),
+                "disk_bytes": disk * (1 if rule == "prepare_data" else jobs),
                 "disk_basis": " + ".join(dict.fromkeys(basis for _, basis in disks)),
             }
         )
